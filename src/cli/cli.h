@@ -1,0 +1,60 @@
+/* cli: the returnbridge command line. Subcommands are a table of
+ * {name, handler, summary, usage}; each handler parses its own options and
+ * returns an exit code. Output goes to the FILE*s in struct cli so tests can
+ * run commands in-process. */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdio.h>
+
+#include "util/cfg.h"
+
+/* Exit codes, documented in docs/cli.md. */
+enum cli_exit {
+	CLI_OK = 0,        /* done */
+	CLI_FAIL = 1,      /* the command ran and failed, or found nothing */
+	CLI_USAGE = 2,     /* wrong arguments */
+	CLI_CONFIG = 3,    /* configuration missing or invalid */
+};
+
+struct cli {
+	FILE *out;
+	FILE *err;
+	const char *prog;  /* "returnbridge" */
+};
+
+typedef int cli_cmd_fn(struct cli *cli, int argc, char **argv);
+
+struct cli_cmd {
+	const char *name;
+	cli_cmd_fn *fn;
+	const char *summary;
+	const char *usage;  /* options, one per line */
+};
+
+/* Run the command line; returns the process exit code. */
+int cli_run(int argc, char **argv, FILE *out, FILE *err);
+
+/* Which config file to use: explicit (-c) if given, else
+ * $RETURNBRIDGE_CONFIG, else ./returnbridge.ini when it exists, else
+ * /etc/returnbridge/returnbridge.ini. Never NULL. */
+const char *cli_config_path(const char *explicit_path);
+
+/* Load the config, printing every problem to cli->err with what to do.
+ * Returns CLI_OK or CLI_CONFIG. */
+int cli_load_config(struct cli *cli, const char *explicit_path, struct cfg *out);
+
+/* Print "usage" help for a command. */
+void cli_usage(struct cli *cli, const struct cli_cmd *cmd, FILE *f);
+
+/* Subcommand handlers (cmd_*.c). */
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_check_config(struct cli *cli, int argc, char **argv);
+int cmd_events(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_purge(struct cli *cli, int argc, char **argv);
+
+/* Find a command's table row by name (for per-command --help). */
+const struct cli_cmd *cli_find(const char *name);
+
+#endif

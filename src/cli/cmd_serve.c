@@ -1,0 +1,215 @@
+/* cmd_serve: the daemon. The main thread owns configuration, signals and
+ * periodic work; libmicrohttpd's thread answers HTTP. Signals are blocked in
+ * every thread and taken synchronously here with sigtimedwait, so no
+ * handler ever runs in async-signal context. See docs/internals/threads.md. */
+#define LOG_COMPONENT "serve"
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "http/routes.h"
+#include "http/server.h"
+#include "rb_version.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+struct daemon {
+	const char *config_path;
+	struct cfg cfg;
+	struct store *st;
+	struct http_server *http;
+	struct http_ctx ctx;
+	int64_t next_purge_ms;
+};
+
+static enum err_code apply_logging(const struct cfg *c, struct err *e)
+{
+	return log_setup((enum log_level)c->log_level, (enum log_format)c->log_format,
+			 c->log_file, e);
+}
+
+static void kept_key(const char *key, void *arg)
+{
+	(void)arg;
+	log_warn("reload: %s changed but takes effect only after a restart; keeping the running value", key);
+}
+
+/* SIGHUP: parse into a fresh struct, validate, then swap. A bad file keeps
+ * the running configuration. */
+static void reload(struct daemon *d)
+{
+	struct cfg_report rep;
+	struct err e = ERR_INIT;
+	struct cfg next;
+	int i, n;
+
+	log_info("reload: reading %s", d->config_path);
+	if (cfg_load(d->config_path, &next, &rep, &e) != ERR_OK) {
+		n = rep.count < CFG_PROBLEMS_MAX ? rep.count : CFG_PROBLEMS_MAX;
+		for (i = 0; i < n; i++)
+			log_err("reload: %s:%d: %s%s%s", d->config_path, rep.items[i].line,
+				rep.items[i].key, rep.items[i].key[0] ? ": " : "", rep.items[i].msg);
+		log_err("reload failed, keeping the previous configuration: %s", e.msg);
+		return;
+	}
+	if (cfg_keep_no_reload(&d->cfg, &next, kept_key, NULL) < 0) {
+		log_err("reload failed, keeping the previous configuration: out of memory");
+		cfg_release(&next);
+		return;
+	}
+	if (apply_logging(&next, &e) != ERR_OK) {
+		log_err("reload failed, keeping the previous configuration: %s", e.msg);
+		cfg_release(&next);
+		return;
+	}
+	http_server_set_max_body(d->http, (size_t)next.server_max_body_bytes);
+	cfg_release(&d->cfg);
+	d->cfg = next;
+	d->next_purge_ms = 0;
+	log_info("configuration reloaded from %s (log level %s)", d->config_path,
+		 log_level_name((enum log_level)d->cfg.log_level));
+}
+
+static void purge_if_due(struct daemon *d)
+{
+	struct err e = ERR_INIT;
+	int64_t now = clock_now_ms(), purged = 0;
+	int64_t cutoff = now - d->cfg.store_raw_body_retention_days * 86400 * 1000;
+
+	if (now < d->next_purge_ms)
+		return;
+	d->next_purge_ms = now + d->cfg.store_purge_interval_s * 1000;
+	if (store_purge_raw(d->st, cutoff, &purged, &e) != ERR_OK) {
+		log_warn("purge of raw bodies failed (will retry): %s", e.msg);
+		return;
+	}
+	if (purged > 0)
+		log_info("purged the raw bodies of %" PRId64 " event(s) older than %" PRId64 " day(s)",
+			 purged, d->cfg.store_raw_body_retention_days);
+}
+
+/* Wait for signals, doing periodic work between them; returns when asked
+ * to stop. */
+static void main_loop(struct daemon *d, const sigset_t *set)
+{
+	struct timespec tick = { 1, 0 };
+	int sig;
+
+	for (;;) {
+		purge_if_due(d);
+		sig = sigtimedwait(set, NULL, &tick);
+		if (sig < 0)
+			continue; /* EAGAIN (tick) or EINTR */
+		if (sig == SIGHUP) {
+			reload(d);
+			continue;
+		}
+		log_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		return;
+	}
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv, const char **config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	for (;;) {
+		c = getopt_long(argc, argv, "c:h", opts, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'h':
+			cli_usage(cli, cli_find("serve"), cli->out);
+			return CLI_OK;
+		default:
+			fprintf(cli->err, "%s serve: bad option %s\n", cli->prog, argv[optind - 1]);
+			cli_usage(cli, cli_find("serve"), cli->err);
+			return CLI_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(cli->err, "%s serve: unexpected argument \"%s\" (use -c FILE)\n", cli->prog, argv[optind]);
+		return CLI_USAGE;
+	}
+	return -1;
+}
+
+int cmd_serve(struct cli *cli, int argc, char **argv)
+{
+	struct daemon d;
+	struct err e = ERR_INIT;
+	const struct http_route *routes;
+	const char *config = NULL;
+	sigset_t set;
+	size_t nroutes;
+	int rc;
+
+	rc = parse_args(cli, argc, argv, &config);
+	if (rc >= 0)
+		return rc;
+	memset(&d, 0, sizeof(d));
+	d.config_path = cli_config_path(config);
+	rc = cli_load_config(cli, config, &d.cfg);
+	if (rc != CLI_OK)
+		return rc;
+	if (apply_logging(&d.cfg, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		cfg_release(&d.cfg);
+		return CLI_CONFIG;
+	}
+	log_info("returnbridge %s starting (config %s, pid %ld)", RB_VERSION, d.config_path, (long)getpid());
+
+	/* block before any thread exists, so every thread inherits the mask */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = CLI_FAIL;
+	if (store_open(&d.cfg, &d.st, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		goto out;
+	}
+	log_info("store ready: %s", store_describe(d.st));
+	d.ctx.st = d.st;
+	d.ctx.version = RB_VERSION;
+	routes = http_routes(&nroutes);
+	if (http_server_start(d.cfg.server_listen, (unsigned)d.cfg.server_port, routes, nroutes,
+			      (size_t)d.cfg.server_max_body_bytes, &d.ctx, &d.http, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		goto out;
+	}
+	log_info("listening on http://%s%s%s:%u", strchr(d.cfg.server_listen, ':') ? "[" : "",
+		 d.cfg.server_listen, strchr(d.cfg.server_listen, ':') ? "]" : "",
+		 http_server_port(d.http));
+	main_loop(&d, &set);
+	http_server_stop(d.http, d.cfg.server_shutdown_grace_ms);
+	d.http = NULL;
+	rc = CLI_OK;
+out:
+	http_server_stop(d.http, 0);
+	store_close(d.st);
+	if (rc == CLI_OK)
+		log_info("stopped cleanly");
+	cfg_release(&d.cfg);
+	log_shutdown();
+	return rc;
+}

@@ -1,0 +1,329 @@
+/* cmd_store: commands that read or tidy the store — events, status,
+ * purge. They open the same database as the daemon (WAL lets them read
+ * while it runs). */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/parse.h"
+
+struct common_opts {
+	const char *config;
+	int json;
+	int64_t limit;
+	int64_t days;
+	int days_set;
+};
+
+/* Parse the options the store commands share; returns -1 to go on, or an
+ * exit code. */
+static int parse_opts(struct cli *cli, const char *name, int argc, char **argv,
+		      struct common_opts *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *cmd = cli_find(name);
+	struct err e = ERR_INIT;
+	int c;
+
+	for (;;) {
+		c = getopt_long(argc, argv, "c:n:h", opts, NULL);
+		if (c == -1)
+			return -1;
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'n':
+			if (parse_int64(optarg, 1, 10000, &o->limit, &e) != ERR_OK) {
+				fprintf(cli->err, "%s %s: --limit: %s\n", cli->prog, name, e.msg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'd':
+			if (parse_int64(optarg, 0, 3650, &o->days, &e) != ERR_OK) {
+				fprintf(cli->err, "%s %s: --days: %s\n", cli->prog, name, e.msg);
+				return CLI_USAGE;
+			}
+			o->days_set = 1;
+			break;
+		case 'h':
+			cli_usage(cli, cmd, cli->out);
+			return CLI_OK;
+		default:
+			fprintf(cli->err, "%s %s: bad option %s\n", cli->prog, name, argv[optind - 1]);
+			cli_usage(cli, cmd, cli->err);
+			return CLI_USAGE;
+		}
+	}
+}
+
+static int open_store(struct cli *cli, const char *config, struct cfg *c,
+		      struct store **st)
+{
+	struct err e = ERR_INIT;
+	int rc;
+
+	rc = cli_load_config(cli, config, c);
+	if (rc != CLI_OK)
+		return rc;
+	if (store_open(c, st, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		cfg_release(c);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* --- events ------------------------------------------------------------- */
+
+struct events_out {
+	struct cli *cli;
+	int json;
+	int n;
+};
+
+static void print_event(const struct store_event *ev, void *arg)
+{
+	struct events_out *o = arg;
+	char ts[CLOCK_ISO_LEN];
+	json_t *j;
+	char *s;
+
+	o->n++;
+	clock_iso(ev->received_at_ms, ts, sizeof(ts));
+	if (!o->json) {
+		if (o->n == 1)
+			fprintf(o->cli->out, "%-6s %-24s %-15s %-22s %-14s %-10s %s\n", "ID",
+				"RECEIVED (UTC)", "KIND", "RETURN", "ORDER", "STATUS", "RAW BODY");
+		fprintf(o->cli->out, "%-6" PRId64 " %-24s %-15s %-22s %-14s %-10s ", ev->id, ts,
+			ev->kind, ev->rebound_return_id ? ev->rebound_return_id : "-",
+			ev->order_ref ? ev->order_ref : "-", ev->status);
+		if (ev->raw_purged)
+			fprintf(o->cli->out, "purged\n");
+		else
+			fprintf(o->cli->out, "%" PRId64 " bytes\n", ev->raw_len);
+		return;
+	}
+	j = json_pack("{sI ss ss ss ss ss? ss? ss sI sb}", "id", (json_int_t)ev->id,
+		      "received_at", ts, "source", ev->source, "kind", ev->kind,
+		      "dedup_key", ev->dedup_key,
+		      "rebound_return_id", ev->rebound_return_id,
+		      "order_ref", ev->order_ref,
+		      "status", ev->status, "raw_bytes", (json_int_t)ev->raw_len,
+		      "raw_purged", ev->raw_purged);
+	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (s)
+		fprintf(o->cli->out, "%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
+int cmd_events(struct cli *cli, int argc, char **argv)
+{
+	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct events_out eo = { cli, 0, 0 };
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	int rc;
+
+	rc = parse_opts(cli, "events", argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc) {
+		fprintf(cli->err, "%s events: unexpected argument \"%s\"\n", cli->prog, argv[optind]);
+		return CLI_USAGE;
+	}
+	rc = open_store(cli, o.config, &c, &st);
+	if (rc != CLI_OK)
+		return rc;
+	eo.json = o.json;
+	if (store_events_list(st, (int)o.limit, print_event, &eo, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		rc = CLI_FAIL;
+	} else if (eo.n == 0 && !o.json) {
+		fprintf(cli->out, "no events yet in %s (notifications from Rebound appear here once they arrive)\n",
+			store_describe(st));
+	}
+	store_close(st);
+	cfg_release(&c);
+	return rc;
+}
+
+/* --- status ------------------------------------------------------------- */
+
+struct status_out {
+	struct cli *cli;
+	int json;
+};
+
+static void status_text(FILE *f, const struct store_return *r,
+			const struct store_exception_row *x, int nx)
+{
+	char ts[CLOCK_ISO_LEN];
+	int i;
+
+	fprintf(f, "return   %s\n", r->rebound_return_id);
+	fprintf(f, "order    %s\n", r->order_ref ? r->order_ref : "(unknown)");
+	fprintf(f, "state    %s (since %s)\n", r->state, clock_iso(r->updated_at_ms, ts, sizeof(ts)));
+	fprintf(f, "\nlines\n  %-4s %-16s %-14s %4s  %-12s %-14s %s\n", "#", "SKU", "EAN", "QTY",
+		"REASON", "DISPOSITION", "OUTCOME");
+	for (i = 0; i < r->nlines; i++) {
+		const struct store_line *l = &r->lines[i];
+
+		fprintf(f, "  %-4d %-16s %-14s %4" PRId64 "  %-12s %-14s %s\n", l->line_no,
+			l->sku ? l->sku : "-", l->ean ? l->ean : "-", l->quantity,
+			l->reason_code ? l->reason_code : "-",
+			l->disposition ? l->disposition : "-", l->outcome);
+	}
+	fprintf(f, "\nexceptions\n");
+	if (nx == 0)
+		fprintf(f, "  none\n");
+	for (i = 0; i < nx; i++)
+		fprintf(f, "  #%" PRId64 " %s [%s, owner %s] %s\n", x[i].id, x[i].type,
+			x[i].resolved ? "resolved" : "open", x[i].owner, x[i].message);
+}
+
+static json_t *opt_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void status_json(FILE *f, const struct store_return *r,
+			const struct store_exception_row *x, int nx)
+{
+	json_t *root, *lines, *exc;
+	char *s;
+	int i;
+
+	lines = json_array();
+	exc = json_array();
+	for (i = 0; i < r->nlines; i++) {
+		const struct store_line *l = &r->lines[i];
+
+		json_array_append_new(lines, json_pack("{si so so so sI so so ss}", "line_no", l->line_no,
+						       "sku", opt_str(l->sku), "ean", opt_str(l->ean),
+						       "rebound_item_id", opt_str(l->rebound_item_id),
+						       "quantity", (json_int_t)l->quantity,
+						       "reason_code", opt_str(l->reason_code),
+						       "disposition", opt_str(l->disposition),
+						       "outcome", l->outcome));
+	}
+	for (i = 0; i < nx; i++)
+		json_array_append_new(exc, json_pack("{sI ss ss ss sb}", "id", (json_int_t)x[i].id,
+						     "type", x[i].type, "owner", x[i].owner,
+						     "message", x[i].message, "resolved", x[i].resolved));
+	root = json_pack("{ss so ss sI sI so so}", "rebound_return_id", r->rebound_return_id,
+			 "order_ref", opt_str(r->order_ref), "state", r->state,
+			 "created_at_ms", (json_int_t)r->created_at_ms,
+			 "updated_at_ms", (json_int_t)r->updated_at_ms, "lines", lines,
+			 "exceptions", exc);
+	s = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	if (s)
+		fprintf(f, "%s\n", s);
+	free(s);
+	json_decref(root);
+}
+
+static void print_status(const struct store_return *r,
+			 const struct store_exception_row *x, int nx, void *arg)
+{
+	struct status_out *o = arg;
+
+	if (o->json)
+		status_json(o->cli->out, r, x, nx);
+	else
+		status_text(o->cli->out, r, x, nx);
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct status_out so = { cli, 0 };
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	const char *rid;
+	enum err_code erc;
+	int rc;
+
+	rc = parse_opts(cli, "status", argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (optind + 1 != argc) {
+		fprintf(cli->err, "%s status: give exactly one RETURN_ID (the Rebound return id; `%s events` shows recent ones)\n",
+			cli->prog, cli->prog);
+		return CLI_USAGE;
+	}
+	rid = argv[optind];
+	rc = open_store(cli, o.config, &c, &st);
+	if (rc != CLI_OK)
+		return rc;
+	so.json = o.json;
+	erc = store_return_get(st, rid, print_status, &so, &e);
+	if (erc == ERR_NOT_FOUND) {
+		fprintf(cli->err, "%s: no return %s in %s (check the id; `%s events` lists what has arrived)\n",
+			cli->prog, rid, store_describe(st), cli->prog);
+		rc = CLI_FAIL;
+	} else if (erc != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		rc = CLI_FAIL;
+	}
+	store_close(st);
+	cfg_release(&c);
+	return rc;
+}
+
+/* --- purge -------------------------------------------------------------- */
+
+int cmd_purge(struct cli *cli, int argc, char **argv)
+{
+	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	int64_t days, purged = 0;
+	int rc;
+
+	rc = parse_opts(cli, "purge", argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc) {
+		fprintf(cli->err, "%s purge: unexpected argument \"%s\"\n", cli->prog, argv[optind]);
+		return CLI_USAGE;
+	}
+	rc = open_store(cli, o.config, &c, &st);
+	if (rc != CLI_OK)
+		return rc;
+	days = o.days_set ? o.days : c.store_raw_body_retention_days;
+	if (store_purge_raw(st, clock_now_ms() - days * 86400 * 1000, &purged, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		rc = CLI_FAIL;
+	} else {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "{\"purged\":%" PRId64 ",\"days\":%" PRId64 "}", purged, days);
+		fprintf(cli->out, "purged the raw bodies of %" PRId64 " event%s older than %" PRId64 " day%s\n",
+			purged, purged == 1 ? "" : "s", days, days == 1 ? "" : "s");
+		if (store_audit_add(st, "cli", 0, "purge_raw_bodies", detail, &e) != ERR_OK)
+			fprintf(cli->err, "%s: warning: audit not written: %s\n", cli->prog, e.msg);
+	}
+	store_close(st);
+	cfg_release(&c);
+	return rc;
+}

@@ -1,0 +1,65 @@
+/* http/server: returnbridge's HTTP front (libmicrohttpd, one internal
+ * polling thread). Routes are a table of {method, path, handler}; a handler
+ * sees the whole request body (capped) and fills a response. Handlers run
+ * on the HTTP thread: they may use the store, never the main loop's state. */
+#ifndef HTTP_SERVER_H
+#define HTTP_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+struct http_server;
+struct http_request;
+
+struct http_response {
+	unsigned status;
+	const char *content_type;  /* static string; default application/json */
+	struct buf body;
+};
+
+typedef void http_handler_fn(const struct http_request *req,
+			     struct http_response *resp, void *arg);
+
+struct http_route {
+	const char *method;        /* "GET", "POST", ... */
+	const char *path;          /* exact match */
+	http_handler_fn *fn;
+};
+
+/* Request accessors; strings are borrowed for the handler's duration. */
+const char *http_request_method(const struct http_request *req);
+const char *http_request_path(const struct http_request *req);
+const char *http_request_body(const struct http_request *req, size_t *len);
+/* A header by name (case-insensitive), or NULL. */
+const char *http_request_header(const struct http_request *req, const char *name);
+
+/* Set a JSON body {"error": code, "message": msg} with the status. */
+void http_response_error(struct http_response *resp, unsigned status,
+			 const char *code, const char *msg);
+
+/* Bind address:port (port 0 = any free port) and start serving the routes
+ * (the table must outlive the server). arg goes to every handler. Main
+ * thread only. */
+MUST_CHECK enum err_code http_server_start(const char *address, unsigned port,
+					   const struct http_route *routes,
+					   size_t nroutes, size_t max_body,
+					   void *arg, struct http_server **out,
+					   struct err *e);
+
+/* The port actually bound. */
+unsigned http_server_port(const struct http_server *srv);
+
+/* Change the body cap (reload); safe from any thread. */
+void http_server_set_max_body(struct http_server *srv, size_t max_body);
+
+/* Connections currently open. */
+unsigned http_server_connections(struct http_server *srv);
+
+/* Graceful stop: stop accepting, give open connections up to grace_ms to
+ * finish, then close everything and free. NULL does nothing. Main thread. */
+void http_server_stop(struct http_server *srv, int64_t grace_ms);
+
+#endif

@@ -1,0 +1,85 @@
+/* store: dispatch to the backend chosen at open. */
+#include "store/store.h"
+
+#include <stddef.h>
+
+#include "store/store_sqlite.h"
+
+#define OPS(st) (((const struct store_base *)(const void *)(st))->ops)
+
+enum err_code store_open(const struct cfg *c, struct store **out,
+			 struct err *e)
+{
+	*out = NULL;
+	switch (c->store_backend) {
+	case CFG_STORE_SQLITE:
+		return store_sqlite_ops.open(c, out, e);
+	case CFG_STORE_POSTGRESQL:
+		return err_set(e, ERR_UNSUPPORTED, "store.backend = postgresql is not available in this version; use sqlite");
+	}
+	return err_set(e, ERR_CONFIG, "unknown store.backend %d", c->store_backend);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		OPS(st)->close(st);
+}
+
+enum err_code store_ping(struct store *st, struct err *e)
+{
+	return OPS(st)->ping(st, e);
+}
+
+enum err_code store_schema_version(struct store *st, int *current, int *latest,
+				   struct err *e)
+{
+	return OPS(st)->schema_version(st, current, latest, e);
+}
+
+const char *store_describe(const struct store *st)
+{
+	return OPS(st)->describe(st);
+}
+
+enum err_code store_event_add(struct store *st, const struct store_event *ev,
+			      int64_t *id, bool *duplicate, struct err *e)
+{
+	return OPS(st)->event_add(st, ev, id, duplicate, e);
+}
+
+enum err_code store_events_list(struct store *st, int limit, store_event_cb *cb,
+				void *arg, struct err *e)
+{
+	return OPS(st)->events_list(st, limit, cb, arg, e);
+}
+
+enum err_code store_return_create(struct store *st, const struct store_return *r,
+				  int64_t *id, struct err *e)
+{
+	return OPS(st)->return_create(st, r, id, e);
+}
+
+enum err_code store_return_get(struct store *st, const char *rebound_return_id,
+			       store_return_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->return_get(st, rebound_return_id, cb, arg, e);
+}
+
+enum err_code store_audit_add(struct store *st, const char *actor,
+			      int64_t return_id, const char *action,
+			      const char *detail_json, struct err *e)
+{
+	return OPS(st)->audit_add(st, actor, return_id, action, detail_json, e);
+}
+
+enum err_code store_audit_count(struct store *st, int64_t *n, struct err *e)
+{
+	return OPS(st)->audit_count(st, n, e);
+}
+
+enum err_code store_purge_raw(struct store *st, int64_t cutoff_ms,
+			      int64_t *purged, struct err *e)
+{
+	return OPS(st)->purge_raw(st, cutoff_ms, purged, e);
+}

@@ -1,0 +1,608 @@
+/* cfg: the declarative key table and everything driven by it. */
+#include "util/cfg.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/buf.h"
+#include "util/ini.h"
+#include "util/parse.h"
+
+enum cfg_type { T_STR, T_INT, T_ENUM };
+
+#define F_SECRET    0x1u  /* never printed, never logged */
+#define F_NO_RELOAD 0x2u  /* a change needs a restart */
+#define F_PATH      0x4u  /* relative to the config file's directory */
+
+typedef enum err_code check_fn(const char *v, struct err *e);
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	const char *def;
+	int64_t min, max;
+	const char *const *choices;
+	unsigned flags;
+	check_fn *check;
+	const char *help;
+};
+
+static enum err_code check_listen(const char *v, struct err *e);
+static enum err_code check_url(const char *v, struct err *e);
+
+static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
+static const char *const format_choices[] = { "text", "json", NULL };
+static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
+
+#define O(f) offsetof(struct cfg, f)
+#define K_STR(n, f, d, fl, chk, h) { n, T_STR, O(f), d, 0, 0, NULL, fl, chk, h }
+#define K_INT(n, f, d, lo, hi, fl, h) { n, T_INT, O(f), d, lo, hi, NULL, fl, NULL, h }
+#define K_ENUM(n, f, d, ch, fl, h) { n, T_ENUM, O(f), d, 0, 0, ch, fl, NULL, h }
+
+static const struct cfg_key keys[] = {
+	K_STR("server.listen", server_listen, "127.0.0.1", F_NO_RELOAD, check_listen,
+	      "IP address the HTTP server binds (webhooks, health, API)"),
+	K_INT("server.port", server_port, "8080", 0, 65535, F_NO_RELOAD,
+	      "TCP port; 0 picks a free port and logs it"),
+	K_INT("server.max_body_bytes", server_max_body_bytes, "1048576", 1024, 64 * 1024 * 1024, 0,
+	      "largest request body accepted; larger gets 413"),
+	K_INT("server.shutdown_grace_ms", server_shutdown_grace_ms, "10000", 0, 600000, 0,
+	      "on SIGTERM, how long in-flight work may take before exit"),
+	K_ENUM("log.level", log_level, "info", level_choices, 0,
+	       "error, warn, info or debug"),
+	K_ENUM("log.format", log_format, "text", format_choices, 0,
+	       "text, or json for one JSON object per line"),
+	K_STR("log.file", log_file, "", F_PATH, NULL,
+	      "append to this file; empty logs to stderr (journald)"),
+	K_ENUM("store.backend", store_backend, "sqlite", backend_choices, F_NO_RELOAD,
+	       "sqlite (embedded, one instance); postgresql is planned"),
+	K_STR("store.path", store_path, "returnbridge.db", F_NO_RELOAD | F_PATH, NULL,
+	      "SQLite database file (WAL mode; -wal and -shm files beside it)"),
+	K_INT("store.busy_timeout_ms", store_busy_timeout_ms, "5000", 0, 600000, F_NO_RELOAD,
+	      "how long to wait for a lock held by another process"),
+	K_INT("store.raw_body_retention_days", store_raw_body_retention_days, "30", 0, 3650, 0,
+	      "keep raw notification bodies (customer names, addresses) this long; 0 = purge at once"),
+	K_INT("store.purge_interval_s", store_purge_interval_s, "3600", 10, 86400, 0,
+	      "how often the daemon purges expired raw bodies"),
+	K_STR("odoo.url", odoo_url, "", 0, check_url,
+	      "Odoo base URL, e.g. https://erp.example.com"),
+	K_STR("odoo.database", odoo_database, "", 0, NULL, "Odoo database name"),
+	K_STR("odoo.user", odoo_user, "", 0, NULL, "Odoo login of the integration user"),
+	K_STR("odoo.api_key", odoo_api_key, "", F_SECRET, NULL,
+	      "API key or password; use env:VAR or file:/path rather than the literal"),
+	K_INT("odoo.timeout_ms", odoo_timeout_ms, "30000", 100, 600000, 0,
+	      "per-call timeout for Odoo requests"),
+};
+
+static const char *const type_names[] = { "string", "integer", "choice" };
+
+static const struct cfg_key *find_key(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static char **str_field(struct cfg *c, const struct cfg_key *k)
+{
+	return (char **)(void *)((char *)c + k->off);
+}
+
+static const char *cstr_field(const struct cfg *c, const struct cfg_key *k)
+{
+	return *(char *const *)(const void *)((const char *)c + k->off);
+}
+
+static int64_t *int_field(struct cfg *c, const struct cfg_key *k)
+{
+	return (int64_t *)(void *)((char *)c + k->off);
+}
+
+static int *enum_field(struct cfg *c, const struct cfg_key *k)
+{
+	return (int *)(void *)((char *)c + k->off);
+}
+
+static enum err_code check_listen(const char *v, struct err *e)
+{
+	unsigned char addr[16];
+
+	if (inet_pton(AF_INET, v, addr) == 1 || inet_pton(AF_INET6, v, addr) == 1)
+		return ERR_OK;
+	return err_set(e, ERR_INVALID, "\"%s\" is not an IP address (use 127.0.0.1, 0.0.0.0 or ::)", v);
+}
+
+static enum err_code check_url(const char *v, struct err *e)
+{
+	if (*v == '\0' || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+		return ERR_OK;
+	return err_set(e, ERR_INVALID, "\"%s\" must start with https:// (or http:// for a local test)", v);
+}
+
+/* Set one key from its text form. Used for defaults and file values alike,
+ * so the defaults are checked by the same code as user input. */
+static enum err_code set_value(struct cfg *c, const struct cfg_key *k,
+			       const char *v, struct err *e)
+{
+	char **sp;
+	char *copy;
+	int64_t n;
+	size_t i;
+
+	switch (k->type) {
+	case T_STR:
+		if (k->check && k->check(v, e) != ERR_OK)
+			return ERR_INVALID;
+		copy = strdup(v);
+		if (!copy)
+			return err_set(e, ERR_NOMEM, "out of memory");
+		sp = str_field(c, k);
+		if (*sp && (k->flags & F_SECRET))
+			explicit_bzero(*sp, strlen(*sp));
+		free(*sp);
+		*sp = copy;
+		return ERR_OK;
+	case T_INT:
+		if (parse_int64(v, k->min, k->max, &n, e) != ERR_OK)
+			return ERR_INVALID;
+		*int_field(c, k) = n;
+		return ERR_OK;
+	case T_ENUM:
+		for (i = 0; k->choices[i]; i++) {
+			if (strcasecmp(v, k->choices[i]) == 0) {
+				*enum_field(c, k) = (int)i;
+				return ERR_OK;
+			}
+		}
+		{
+			struct buf b = BUF_INIT(200);
+
+			for (i = 0; k->choices[i]; i++)
+				buf_addf(&b, "%s%s", i ? ", " : "", k->choices[i]);
+			err_set(e, ERR_INVALID, "\"%s\" is not one of: %s", v, buf_str(&b));
+			buf_release(&b);
+		}
+		return ERR_INVALID;
+	}
+	BUG("config key %s has unknown type %d", k->name, (int)k->type);
+}
+
+enum err_code cfg_defaults(struct cfg *c, struct err *e)
+{
+	size_t i;
+	enum err_code rc;
+
+	memset(c, 0, sizeof(*c));
+	c->source = strdup("");
+	if (!c->source)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		rc = set_value(c, &keys[i], keys[i].def, e);
+		if (rc == ERR_INVALID)
+			BUG("default of %s does not pass its own check: %s",
+			    keys[i].name, e ? e->msg : "");
+		if (rc != ERR_OK) {
+			cfg_release(c);
+			return rc;
+		}
+	}
+	return ERR_OK;
+}
+
+void cfg_release(struct cfg *c)
+{
+	size_t i;
+	char **sp;
+
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		if (keys[i].type != T_STR)
+			continue;
+		sp = str_field(c, &keys[i]);
+		if (*sp && (keys[i].flags & F_SECRET))
+			explicit_bzero(*sp, strlen(*sp));
+		free(*sp);
+		*sp = NULL;
+	}
+	free(c->source);
+	c->source = NULL;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+struct load_ctx {
+	struct cfg *c;
+	struct cfg_report *rep;
+	const char *base_dir;
+	int nproblems;
+	unsigned char seen[ARRAY_LEN(keys)];
+	int seen_line[ARRAY_LEN(keys)];
+};
+
+static void add_problem(struct load_ctx *x, int line, const char *key,
+			const char *msg)
+{
+	struct cfg_problem *p;
+
+	x->nproblems++;
+	if (!x->rep)
+		return;
+	if (x->rep->count < CFG_PROBLEMS_MAX) {
+		p = &x->rep->items[x->rep->count];
+		p->line = line;
+		snprintf(p->key, sizeof(p->key), "%s", key ? key : "");
+		snprintf(p->msg, sizeof(p->msg), "%s", msg);
+	}
+	x->rep->count++;
+}
+
+static enum err_code join_path(const char *base, const char *rel, char **out,
+			       struct err *e)
+{
+	struct buf b = BUF_INIT(4096);
+
+	if (rel[0] == '/' || !base || !*base || strcmp(base, ".") == 0)
+		buf_adds(&b, rel);
+	else
+		buf_addf(&b, "%s/%s", base, rel);
+	if (buf_failed(&b)) {
+		buf_release(&b);
+		return err_set(e, ERR_TOO_BIG, "path too long");
+	}
+	*out = buf_detach(&b, NULL);
+	return *out ? ERR_OK : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+/* A secret written as env:NAME or file:PATH is read from there; anything
+ * else is the literal secret. The resolved value is wiped by the caller. */
+static enum err_code resolve_secret(const char *base_dir, const char *v,
+				    char **out, struct err *e)
+{
+	const char *env;
+	char *path = NULL;
+	char *text = NULL;
+	size_t n;
+	enum err_code rc;
+
+	if (strncmp(v, "env:", 4) == 0) {
+		env = getenv(v + 4);
+		if (!env || !*env)
+			return err_set(e, ERR_CONFIG, "environment variable %s is not set (export it before starting returnbridge)", v + 4);
+		*out = strdup(env);
+		return *out ? ERR_OK : err_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (strncmp(v, "file:", 5) == 0) {
+		rc = join_path(base_dir, v + 5, &path, e);
+		if (rc != ERR_OK)
+			return rc;
+		rc = ini_read_file(path, 64 * 1024, &text, e);
+		free(path);
+		if (rc != ERR_OK)
+			return rc;
+		n = strlen(text);
+		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+			text[--n] = '\0';
+		if (n == 0) {
+			free(text);
+			return err_set(e, ERR_CONFIG, "secret file %s is empty", v + 5);
+		}
+		*out = text;
+		return ERR_OK;
+	}
+	*out = strdup(v);
+	return *out ? ERR_OK : err_set(e, ERR_NOMEM, "out of memory");
+}
+
+static void on_entry(int line, const char *section, const char *key,
+		     const char *value, void *arg)
+{
+	struct load_ctx *x = arg;
+	struct err e = ERR_INIT;
+	char full[160];
+	char msg[300];
+	char *resolved = NULL;
+	const struct cfg_key *k;
+	size_t idx;
+
+	if (!*section) {
+		snprintf(msg, sizeof(msg), "key \"%s\" is outside any [section]", key);
+		add_problem(x, line, key, msg);
+		return;
+	}
+	snprintf(full, sizeof(full), "%s.%s", section, key);
+	k = find_key(full);
+	if (!k) {
+		add_problem(x, line, full, "unknown key (check the spelling; `returnbridge check-config --keys` lists every key)");
+		return;
+	}
+	idx = (size_t)(k - keys);
+	if (x->seen[idx]) {
+		snprintf(msg, sizeof(msg), "set twice (first on line %d)", x->seen_line[idx]);
+		add_problem(x, line, full, msg);
+		return;
+	}
+	x->seen[idx] = 1;
+	x->seen_line[idx] = line;
+	if (x->rep)
+		x->rep->keys_set++;
+	if (k->flags & F_SECRET) {
+		if (resolve_secret(x->base_dir, value, &resolved, &e) != ERR_OK) {
+			add_problem(x, line, full, e.msg);
+			return;
+		}
+		value = resolved;
+	} else if ((k->flags & F_PATH) && *value) {
+		if (join_path(x->base_dir, value, &resolved, &e) != ERR_OK) {
+			add_problem(x, line, full, e.msg);
+			return;
+		}
+		value = resolved;
+	}
+	if (set_value(x->c, k, value, &e) != ERR_OK)
+		add_problem(x, line, full, e.msg);
+	if (resolved) {
+		explicit_bzero(resolved, strlen(resolved));
+		free(resolved);
+	}
+}
+
+static void on_syntax(int line, const char *msg, void *arg)
+{
+	add_problem(arg, line, NULL, msg);
+}
+
+static void cross_checks(struct load_ctx *x)
+{
+	const struct cfg *c = x->c;
+
+	if (c->store_backend == CFG_STORE_POSTGRESQL)
+		add_problem(x, x->seen_line[(size_t)(find_key("store.backend") - keys)],
+			    "store.backend",
+			    "postgresql is not available in this version yet; use sqlite");
+	if (!*c->store_path)
+		add_problem(x, 0, "store.path", "must not be empty");
+	if (*c->odoo_url && (!*c->odoo_database || !*c->odoo_user || !*c->odoo_api_key))
+		add_problem(x, x->seen_line[(size_t)(find_key("odoo.url") - keys)],
+			    "odoo.url", "odoo.url is set, so odoo.database, odoo.user and odoo.api_key are needed too");
+}
+
+enum err_code cfg_load_string(const char *text, const char *name,
+			      const char *base_dir, struct cfg *out,
+			      struct cfg_report *rep, struct err *e)
+{
+	struct load_ctx x;
+	enum err_code rc;
+
+	memset(&x, 0, sizeof(x));
+	if (rep)
+		memset(rep, 0, sizeof(*rep));
+	rc = cfg_defaults(out, e);
+	if (rc != ERR_OK)
+		return rc;
+	free(out->source);
+	out->source = strdup(name ? name : "");
+	if (!out->source) {
+		cfg_release(out);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	x.c = out;
+	x.rep = rep;
+	x.base_dir = base_dir;
+	ini_parse_string(text, on_entry, on_syntax, &x);
+	cross_checks(&x);
+	if (x.nproblems == 0)
+		return ERR_OK;
+	cfg_release(out);
+	return err_set(e, ERR_CONFIG, "%s has %d configuration problem%s; fix %s and check again with `returnbridge check-config -c %s`",
+		       name ? name : "config", x.nproblems, x.nproblems == 1 ? "" : "s",
+		       x.nproblems == 1 ? "it" : "them", name ? name : "FILE");
+}
+
+enum err_code cfg_load(const char *path, struct cfg *out,
+		       struct cfg_report *rep, struct err *e)
+{
+	struct err re = ERR_INIT;
+	char *text = NULL;
+	char *dir = NULL;
+	char *slash;
+	enum err_code rc;
+
+	memset(out, 0, sizeof(*out));
+	if (rep)
+		memset(rep, 0, sizeof(*rep));
+	rc = ini_read_file(path, 1024 * 1024, &text, &re);
+	if (rc != ERR_OK)
+		return err_set(e, ERR_CONFIG, "%s (create it from the sample dist/returnbridge.ini, or pass -c FILE)", re.msg);
+	dir = strdup(path);
+	if (!dir) {
+		free(text);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		memcpy(dir, ".", 2); /* fits: path is at least one byte long */
+	rc = cfg_load_string(text, path, dir, out, rep, e);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+/* --- reporting ---------------------------------------------------------- */
+
+void cfg_report_print(const struct cfg_report *rep, const char *path, FILE *f)
+{
+	int i, n = rep->count < CFG_PROBLEMS_MAX ? rep->count : CFG_PROBLEMS_MAX;
+
+	for (i = 0; i < n; i++) {
+		const struct cfg_problem *p = &rep->items[i];
+
+		if (p->line > 0)
+			fprintf(f, "%s:%d: ", path, p->line);
+		else
+			fprintf(f, "%s: ", path);
+		if (p->key[0])
+			fprintf(f, "%s: ", p->key);
+		fprintf(f, "%s\n", p->msg);
+	}
+	if (rep->count > n)
+		fprintf(f, "%s: ... and %d more problems\n", path, rep->count - n);
+}
+
+static void value_text(const struct cfg *c, const struct cfg_key *k,
+		       struct buf *b)
+{
+	const char *s;
+
+	switch (k->type) {
+	case T_STR:
+		s = cstr_field(c, k);
+		if (k->flags & F_SECRET)
+			buf_adds(b, s && *s ? "(set)" : "(not set)");
+		else
+			buf_adds(b, s ? s : "");
+		return;
+	case T_INT:
+		buf_addf(b, "%" PRId64, *int_field((struct cfg *)c, k));
+		return;
+	case T_ENUM:
+		buf_adds(b, k->choices[*enum_field((struct cfg *)c, k)]);
+		return;
+	}
+	BUG("config key %s has unknown type", k->name);
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+void cfg_print(const struct cfg *c, bool json, FILE *f)
+{
+	char section[64] = "";
+	struct buf v = BUF_INIT(8192);
+	const char *dot;
+	size_t i;
+
+	if (json)
+		fputc('{', f);
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct cfg_key *k = &keys[i];
+
+		buf_reset(&v);
+		value_text(c, k, &v);
+		if (json) {
+			fprintf(f, "%s", i ? "," : "");
+			json_escape(f, k->name);
+			fputc(':', f);
+			if (k->type == T_INT)
+				fputs(buf_str(&v), f);
+			else
+				json_escape(f, buf_str(&v));
+			continue;
+		}
+		dot = strchr(k->name, '.');
+		if (strncmp(section, k->name, (size_t)(dot - k->name)) != 0 ||
+		    section[dot - k->name] != '\0') {
+			snprintf(section, sizeof(section), "%.*s", (int)(dot - k->name), k->name);
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		fprintf(f, "%s = %s\n", dot + 1, buf_str(&v));
+	}
+	if (json)
+		fputs("}\n", f);
+	buf_release(&v);
+}
+
+/* --- reload ------------------------------------------------------------- */
+
+int cfg_keep_no_reload(const struct cfg *cur, struct cfg *next,
+		       cfg_kept_fn *on_kept, void *arg)
+{
+	int kept = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(keys); i++) {
+		const struct cfg_key *k = &keys[i];
+		const char *a, *b;
+		char *copy;
+
+		if (!(k->flags & F_NO_RELOAD))
+			continue;
+		switch (k->type) {
+		case T_STR:
+			a = cstr_field(cur, k);
+			b = cstr_field(next, k);
+			if (strcmp(a, b) == 0)
+				continue;
+			copy = strdup(a);
+			if (!copy)
+				return -1;
+			free(*str_field(next, k));
+			*str_field(next, k) = copy;
+			break;
+		case T_INT:
+			if (*int_field((struct cfg *)cur, k) == *int_field(next, k))
+				continue;
+			*int_field(next, k) = *int_field((struct cfg *)cur, k);
+			break;
+		case T_ENUM:
+			if (*enum_field((struct cfg *)cur, k) == *enum_field(next, k))
+				continue;
+			*enum_field(next, k) = *enum_field((struct cfg *)cur, k);
+			break;
+		}
+		kept++;
+		if (on_kept)
+			on_kept(k->name, arg);
+	}
+	return kept;
+}
+
+size_t cfg_key_count(void)
+{
+	return ARRAY_LEN(keys);
+}
+
+bool cfg_key_info(size_t i, struct cfg_key_desc *d)
+{
+	const struct cfg_key *k;
+	struct buf b = BUF_INIT(sizeof(d->range) - 1);
+	size_t j;
+
+	if (i >= ARRAY_LEN(keys))
+		return false;
+	k = &keys[i];
+	d->name = k->name;
+	d->type = type_names[k->type];
+	d->def = k->def;
+	d->secret = (k->flags & F_SECRET) != 0;
+	d->reloadable = (k->flags & F_NO_RELOAD) == 0;
+	d->help = k->help;
+	if (k->type == T_INT)
+		buf_addf(&b, "%" PRId64 "..%" PRId64, k->min, k->max);
+	for (j = 0; k->type == T_ENUM && k->choices[j]; j++)
+		buf_addf(&b, "%s%s", j ? "|" : "", k->choices[j]);
+	snprintf(d->range, sizeof(d->range), "%s", buf_str(&b));
+	buf_release(&b);
+	return true;
+}

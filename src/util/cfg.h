@@ -1,0 +1,104 @@
+/* cfg: returnbridge's configuration. Every key is declared once, in the
+ * table in cfg.c, with its type, default, range, and whether it is secret
+ * or needs a restart; that table drives parsing, defaults, range checks,
+ * `returnbridge check-config`, the printed (redacted) view and reload. */
+#ifndef UTIL_CFG_H
+#define UTIL_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/err.h"
+
+enum cfg_store_backend { CFG_STORE_SQLITE = 0, CFG_STORE_POSTGRESQL };
+
+struct cfg {
+	char *source;              /* file it came from, "" for defaults */
+	/* [server] */
+	char *server_listen;
+	int64_t server_port;
+	int64_t server_max_body_bytes;
+	int64_t server_shutdown_grace_ms;
+	/* [log] */
+	int log_level;             /* enum log_level */
+	int log_format;            /* enum log_format */
+	char *log_file;            /* "" = stderr */
+	/* [store] */
+	int store_backend;         /* enum cfg_store_backend */
+	char *store_path;
+	int64_t store_busy_timeout_ms;
+	int64_t store_raw_body_retention_days;
+	int64_t store_purge_interval_s;
+	/* [odoo] */
+	char *odoo_url;
+	char *odoo_database;
+	char *odoo_user;
+	char *odoo_api_key;        /* SECRET */
+	int64_t odoo_timeout_ms;
+};
+
+#define CFG_PROBLEMS_MAX 64
+
+struct cfg_problem {
+	int line;                  /* 0 when not tied to a line */
+	char key[64];              /* "section.key", or "" */
+	char msg[256];
+};
+
+struct cfg_report {
+	int count;                 /* may exceed CFG_PROBLEMS_MAX; extra are dropped */
+	struct cfg_problem items[CFG_PROBLEMS_MAX];
+	int keys_set;              /* keys the file set */
+};
+
+/* Fill *c with every default. ERR_NOMEM only. Release with cfg_release. */
+MUST_CHECK enum err_code cfg_defaults(struct cfg *c, struct err *e);
+
+/* Load path over the defaults into *out. Every problem (syntax, unknown
+ * key, bad type or range, unreadable secret) goes into *rep (may be NULL).
+ * ERR_CONFIG if there was any problem; *out is then released and empty.
+ * Relative paths in the file (store.path, log.file, file: secrets) are
+ * taken relative to the directory of path. */
+MUST_CHECK enum err_code cfg_load(const char *path, struct cfg *out,
+				  struct cfg_report *rep, struct err *e);
+
+/* Same, from text; base_dir resolves relative paths (NULL = cwd). */
+MUST_CHECK enum err_code cfg_load_string(const char *text, const char *name,
+					 const char *base_dir, struct cfg *out,
+					 struct cfg_report *rep, struct err *e);
+
+/* Free every string (secrets are wiped first). Safe on a zeroed struct. */
+void cfg_release(struct cfg *c);
+
+/* Print "file:line: key: message" for every problem in rep to f. */
+void cfg_report_print(const struct cfg_report *rep, const char *path, FILE *f);
+
+/* Print the effective configuration as INI (or JSON when json is true),
+ * secrets shown only as "(set)"/"(not set)". */
+void cfg_print(const struct cfg *c, bool json, FILE *f);
+
+/* Reload support: for every key that cannot be reloaded and differs
+ * between cur and next, copy cur's value into next and call on_kept with
+ * the key name. Returns how many such keys there were; -1 on OOM. */
+typedef void cfg_kept_fn(const char *key, void *arg);
+int cfg_keep_no_reload(const struct cfg *cur, struct cfg *next,
+		       cfg_kept_fn *on_kept, void *arg);
+
+/* Number of keys in the table. */
+size_t cfg_key_count(void);
+
+struct cfg_key_desc {
+	const char *name;          /* "section.key" */
+	const char *type;          /* "string", "integer", "choice" */
+	const char *def;           /* default, as written in a file */
+	char range[128];           /* "0..65535", "error|warn|info|debug", "" */
+	bool secret;
+	bool reloadable;           /* false: a change needs a restart */
+	const char *help;
+};
+
+/* Describe key i into *d. Returns false past the end. */
+bool cfg_key_info(size_t i, struct cfg_key_desc *d);
+
+#endif
