@@ -1,0 +1,49 @@
+/* rebound/intake: the one door every Rebound notification goes through,
+ * whichever way it came (webhook, poll, backfill): classify the body,
+ * normalise it, dedupe it, store it durably; later, apply stored events to
+ * returns with the identity rule. The contract is docs/rebound-notifications.md. */
+#ifndef REBOUND_INTAKE_H
+#define REBOUND_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+enum intake_kind { INTAKE_TRACKING = 0, INTAKE_REFUND_TRIGGER, INTAKE__KIND_COUNT };
+
+enum intake_outcome {
+	INTAKE_ACCEPTED = 0,   /* stored */
+	INTAKE_DUPLICATE,      /* stored before; nothing changed */
+	INTAKE_PARKED,         /* a Rebound notification we cannot use: stored, exception raised */
+	INTAKE_MALFORMED,      /* not JSON (or too deep): nothing stored */
+	INTAKE_NOT_REBOUND,    /* JSON, but no shape we know: nothing stored */
+};
+
+struct intake_result {
+	enum intake_outcome outcome;
+	int64_t event_id;      /* for ACCEPTED, DUPLICATE, PARKED */
+	char reason[256];      /* why, for PARKED, MALFORMED, NOT_REBOUND */
+};
+
+/* "tracking" / "refund_trigger". */
+const char *intake_kind_name(enum intake_kind kind);
+
+/* Classify, normalise and store one notification body. source is
+ * "webhook", "poll" or "backfill". On ERR_OK *res says what happened; the
+ * event is committed to disk before this returns (for a webhook, the
+ * caller acknowledges only then). ERR_STORE/ERR_BUSY: nothing stored, the
+ * sender should retry. Thread-safe; blocks for the group commit. */
+MUST_CHECK enum err_code intake_submit(struct store *st, enum intake_kind kind,
+				       const char *source, const char *body,
+				       size_t len, struct intake_result *res,
+				       struct err *e);
+
+/* Apply up to max stored, unprocessed events to returns (identity rule,
+ * lines, milestones), oldest first. *done = how many were processed.
+ * Main loop only. */
+MUST_CHECK enum err_code intake_process_pending(struct store *st, int max,
+						int *done, struct err *e);
+
+#endif
