@@ -27,6 +27,22 @@ static const struct cli_cmd cmds[] = {
 	{ "purge", cmd_purge, "erase raw notification bodies older than the retention",
 	  "  -c, --config FILE   configuration file\n"
 	  "      --days N        override store.raw_body_retention_days\n" },
+	{ "backfill", cmd_backfill, "pull Rebound's returns of a date range into returnbridge (resumable)",
+	  "  --since DATE        first day, YYYY-MM-DD (UTC)\n"
+	  "  --until DATE        last day, inclusive (default: today)\n"
+	  "  --restart           forget saved progress of this range and pull again\n"
+	  "  --progress MODE     auto (a bar on a terminal, lines otherwise), bar, lines, none\n"
+	  "      --json          print the summary as one JSON object\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "poll", cmd_poll, "run one Rebound poll round now (what the daemon does every poll_interval_s)",
+	  "  -c, --config FILE   configuration file\n"
+	  "      --json          print the report as one JSON object\n" },
+	{ "push-status", cmd_push_status, "record a return's refund status and push what is due to Rebound",
+	  "  RETURN_ID           the Rebound return id\n"
+	  "  --order REF, --amount A, --currency C, --credit-note NAME  values for the request\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "doctor", cmd_doctor, "check credentials and endpoints of the systems returnbridge talks to",
+	  "  -c, --config FILE   configuration file\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -43,7 +59,7 @@ const struct cli_cmd *cli_find(const char *name)
 void cli_usage(struct cli *cli, const struct cli_cmd *cmd, FILE *f)
 {
 	fprintf(f, "usage: %s %s [options]%s\n\n%s.\n\noptions:\n%s  -h, --help          this help\n",
-		cli->prog, cmd->name, strcmp(cmd->name, "status") == 0 ? " RETURN_ID" : "",
+		cli->prog, cmd->name, strstr(cmd->usage, "RETURN_ID") ? " RETURN_ID" : "",
 		cmd->summary, cmd->usage);
 }
 

@@ -17,6 +17,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "rb_version.h"
+#include "rebound/poller.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -28,6 +29,7 @@ struct daemon {
 	struct http_server *http;
 	struct http_ctx ctx;
 	int64_t next_purge_ms;
+	struct poller *poller;     /* Rebound poller thread, NULL when off */
 };
 
 static enum err_code apply_logging(const struct cfg *c, struct err *e)
@@ -200,11 +202,18 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	log_info("listening on http://%s%s%s:%u", strchr(d.cfg.server_listen, ':') ? "[" : "",
 		 d.cfg.server_listen, strchr(d.cfg.server_listen, ':') ? "]" : "",
 		 http_server_port(d.http));
+	if (poller_start(&d.cfg, d.st, &d.poller, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		goto out;
+	}
 	main_loop(&d, &set);
+	poller_stop(d.poller);
+	d.poller = NULL;
 	http_server_stop(d.http, d.cfg.server_shutdown_grace_ms);
 	d.http = NULL;
 	rc = CLI_OK;
 out:
+	poller_stop(d.poller);
 	http_server_stop(d.http, 0);
 	store_close(d.st);
 	if (rc == CLI_OK)

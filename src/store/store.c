@@ -83,3 +83,27 @@ enum err_code store_purge_raw(struct store *st, int64_t cutoff_ms,
 {
 	return OPS(st)->purge_raw(st, cutoff_ms, purged, e);
 }
+
+enum err_code store_kv_get(struct store *st, const char *key, char **value,
+			   struct err *e)
+{
+	return OPS(st)->kv_get(st, key, value, e);
+}
+
+enum err_code store_kv_set(struct store *st, const char *key, const char *value,
+			   struct err *e)
+{
+	return OPS(st)->kv_set(st, key, value, e);
+}
+
+enum err_code store_kv_list(struct store *st, const char *prefix,
+			    store_kv_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->kv_list(st, prefix, cb, arg, e);
+}
+
+enum err_code store_returns_open(struct store *st, int limit,
+				 store_return_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->returns_open(st, limit, cb, arg, e);
+}

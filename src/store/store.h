@@ -128,6 +128,32 @@ MUST_CHECK enum err_code store_audit_count(struct store *st, int64_t *n,
 MUST_CHECK enum err_code store_purge_raw(struct store *st, int64_t cutoff_ms,
 					 int64_t *purged, struct err *e);
 
+/* --- Rebound client state (issue 4): a small key-value table the Rebound
+ * poller, backfill and status push keep their progress in, and a read of
+ * the returns still open. --- */
+
+typedef void store_kv_cb(const char *key, const char *value, void *arg);
+
+/* The value stored under key: *value is malloc'd (free() it).
+ * ERR_NOT_FOUND when there is none. */
+MUST_CHECK enum err_code store_kv_get(struct store *st, const char *key,
+				      char **value, struct err *e);
+
+/* Set key to value durably (value NULL deletes the key). */
+MUST_CHECK enum err_code store_kv_set(struct store *st, const char *key,
+				      const char *value, struct err *e);
+
+/* Call cb for every key starting with prefix, in key order. */
+MUST_CHECK enum err_code store_kv_list(struct store *st, const char *prefix,
+				       store_kv_cb *cb, void *arg,
+				       struct err *e);
+
+/* Call cb for up to limit returns whose state is not CLOSED or CANCELLED,
+ * oldest first; lines are not filled in (nlines 0). */
+MUST_CHECK enum err_code store_returns_open(struct store *st, int limit,
+					    store_return_cb *cb, void *arg,
+					    struct err *e);
+
 /* The backend's function table: one per backend, chosen at open. */
 struct store_ops {
 	const char *name;
@@ -143,6 +169,11 @@ struct store_ops {
 	enum err_code (*audit_add)(struct store *st, const char *actor, int64_t return_id, const char *action, const char *detail, struct err *e);
 	enum err_code (*audit_count)(struct store *st, int64_t *n, struct err *e);
 	enum err_code (*purge_raw)(struct store *st, int64_t cutoff_ms, int64_t *purged, struct err *e);
+	/* Rebound client state (issue 4) */
+	enum err_code (*kv_get)(struct store *st, const char *key, char **value, struct err *e);
+	enum err_code (*kv_set)(struct store *st, const char *key, const char *value, struct err *e);
+	enum err_code (*kv_list)(struct store *st, const char *prefix, store_kv_cb *cb, void *arg, struct err *e);
+	enum err_code (*returns_open)(struct store *st, int limit, store_return_cb *cb, void *arg, struct err *e);
 };
 
 /* Every backend's struct store starts with this. */

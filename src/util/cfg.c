@@ -38,6 +38,9 @@ static enum err_code check_url(const char *v, struct err *e);
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
+static const char *const rebound_api_choices[] = { "none", "legacy", "platform", NULL };
+static const char *const onoff_choices[] = { "off", "on", NULL };
+static const char *const push_choices[] = { "off", "legacy", NULL };
 
 #define O(f) offsetof(struct cfg, f)
 #define K_STR(n, f, d, fl, chk, h) { n, T_STR, O(f), d, 0, 0, NULL, fl, chk, h }
@@ -77,6 +80,70 @@ static const struct cfg_key keys[] = {
 	      "API key or password; use env:VAR or file:/path rather than the literal"),
 	K_INT("odoo.timeout_ms", odoo_timeout_ms, "30000", 100, 600000, 0,
 	      "per-call timeout for Odoo requests"),
+	/* [rebound]: API clients, poller, backfill, status push (docs/rebound.md).
+	 * The poller thread reads them at start: changes need a restart. */
+	K_ENUM("rebound.api", rebound_api, "none", rebound_api_choices, F_NO_RELOAD,
+	       "which Rebound API to pull from: none, legacy (login + api_key) or platform (OAuth2)"),
+	K_STR("rebound.legacy_url", rebound_legacy_url, "https://intelligentreturns.net/api", F_NO_RELOAD, check_url,
+	      "legacy API entry point (test: https://test.intelligentreturns.net/api)"),
+	K_STR("rebound.legacy_login", rebound_legacy_login, "", F_NO_RELOAD, NULL,
+	      "legacy API account login name (not the email)"),
+	K_STR("rebound.legacy_api_key", rebound_legacy_api_key, "", F_NO_RELOAD | F_SECRET, NULL,
+	      "legacy API key from the control panel profile"),
+	K_STR("rebound.platform_url", rebound_platform_url, "https://api.reboundplatform.com", F_NO_RELOAD, check_url,
+	      "platform API base URL (pre-production: https://api.pre.reboundplatform.com)"),
+	K_STR("rebound.platform_token_url", rebound_platform_token_url, "/oauth2/token", F_NO_RELOAD, NULL,
+	      "OAuth2 token endpoint, absolute or under platform_url (not public: ask Rebound)"),
+	K_STR("rebound.platform_orders_path", rebound_platform_orders_path, "/return-orders", F_NO_RELOAD, NULL,
+	      "path of return orders by client order id (not public: ask Rebound)"),
+	K_STR("rebound.platform_client_id", rebound_platform_client_id, "", F_NO_RELOAD, NULL,
+	      "OAuth2 client id from the Rebound implementation manager"),
+	K_STR("rebound.platform_client_secret", rebound_platform_client_secret, "", F_NO_RELOAD | F_SECRET, NULL,
+	      "OAuth2 client secret"),
+	K_STR("rebound.platform_flow_key", rebound_platform_flow_key, "", F_NO_RELOAD, NULL,
+	      "flow key of the return flow; empty for the main flow"),
+	K_INT("rebound.platform_page_size", rebound_platform_page_size, "50", 1, 1000, F_NO_RELOAD,
+	      "return orders asked for per page"),
+	K_INT("rebound.timeout_ms", rebound_timeout_ms, "30000", 100, 600000, F_NO_RELOAD,
+	      "per-attempt timeout of a call to Rebound"),
+	K_INT("rebound.rate_limit_calls", rebound_rate_limit_calls, "150", 0, 1000000, F_NO_RELOAD,
+	      "most calls to Rebound in any rate_limit_window_s; 0 = no limit"),
+	K_INT("rebound.rate_limit_window_s", rebound_rate_limit_window_s, "60", 1, 86400, F_NO_RELOAD,
+	      "the rate limit's window"),
+	K_INT("rebound.rate_limit_burst", rebound_rate_limit_burst, "5", 1, 10000, F_NO_RELOAD,
+	      "calls that may go back to back; the rest are spread over the window"),
+	K_INT("rebound.max_attempts", rebound_max_attempts, "5", 1, 20, F_NO_RELOAD,
+	      "attempts per call on 429, 5xx, timeouts and connection errors"),
+	K_INT("rebound.backoff_base_ms", rebound_backoff_base_ms, "1000", 1, 600000, F_NO_RELOAD,
+	      "first retry delay (doubles each time) when Rebound gives no Retry-After"),
+	K_INT("rebound.backoff_max_ms", rebound_backoff_max_ms, "60000", 1, 3600000, F_NO_RELOAD,
+	      "longest retry delay"),
+	K_INT("rebound.poll_interval_s", rebound_poll_interval_s, "300", 0, 86400, F_NO_RELOAD,
+	      "seconds between polls for what notifications missed; 0 = no poller"),
+	K_INT("rebound.poll_lookback_days", rebound_poll_lookback_days, "2", 1, 365, F_NO_RELOAD,
+	      "legacy API: each poll searches returns added in this many recent days"),
+	K_INT("rebound.search_window_days", rebound_search_window_days, "7", 1, 31, F_NO_RELOAD,
+	      "legacy API: days per returns/search call (backfill and poll)"),
+	K_ENUM("rebound.fetch_tracking", rebound_fetch_tracking, "on", onoff_choices, F_NO_RELOAD,
+	       "legacy API: also read tracking/get events (one more call per return)"),
+	K_STR("rebound.cancelled_status", rebound_cancelled_status, "Cancelled", F_NO_RELOAD, NULL,
+	      "tracking status text that means the return was cancelled (an assumption)"),
+	K_STR("rebound.final_status", rebound_final_status, "Delivered", F_NO_RELOAD, NULL,
+	      "tracking status after which the poller stops re-checking a return"),
+	K_ENUM("rebound.status_push", rebound_status_push, "off", push_choices, F_NO_RELOAD,
+	       "tell Rebound the refund status: off, or legacy (a legacy API call)"),
+	K_STR("rebound.status_push_call", rebound_status_push_call, "tracking/add_status", F_NO_RELOAD, NULL,
+	      "legacy API call used for the status push"),
+	K_STR("rebound.status_push_text", rebound_status_push_text, "Refunded", F_NO_RELOAD, NULL,
+	      "status text pushed once the credit note is posted"),
+	K_STR("rebound.status_push_request", rebound_status_push_request,
+	      "{\"return\":{\"id\":\"{return_id}\",\"type\":\"id\"},\"status\":\"{status}\"}",
+	      F_NO_RELOAD, NULL,
+	      "JSON request of the push; {return_id} {order_ref} {status} {amount} {currency} {credit_note} {date} are filled in"),
+	K_INT("rebound.status_push_max_attempts", rebound_status_push_max_attempts, "10", 1, 1000, F_NO_RELOAD,
+	      "push rounds before a failed push becomes an exception"),
+	K_INT("rebound.status_push_retry_s", rebound_status_push_retry_s, "300", 1, 86400, F_NO_RELOAD,
+	      "seconds between push rounds"),
 };
 
 static const char *const type_names[] = { "string", "integer", "choice" };
@@ -358,6 +425,30 @@ static void on_syntax(int line, const char *msg, void *arg)
 	add_problem(arg, line, NULL, msg);
 }
 
+static int key_line(const struct load_ctx *x, const char *name)
+{
+	return x->seen_line[(size_t)(find_key(name) - keys)];
+}
+
+/* The chosen Rebound API needs its credentials. */
+static void rebound_cross_checks(struct load_ctx *x)
+{
+	const struct cfg *c = x->c;
+
+	if (c->rebound_api == CFG_REBOUND_LEGACY &&
+	    (!*c->rebound_legacy_login || !*c->rebound_legacy_api_key))
+		add_problem(x, key_line(x, "rebound.api"), "rebound.api",
+			    "rebound.api = legacy needs rebound.legacy_login and rebound.legacy_api_key");
+	if (c->rebound_api == CFG_REBOUND_PLATFORM &&
+	    (!*c->rebound_platform_client_id || !*c->rebound_platform_client_secret))
+		add_problem(x, key_line(x, "rebound.api"), "rebound.api",
+			    "rebound.api = platform needs rebound.platform_client_id and rebound.platform_client_secret");
+	if (c->rebound_status_push == CFG_PUSH_LEGACY &&
+	    (!*c->rebound_legacy_login || !*c->rebound_legacy_api_key))
+		add_problem(x, key_line(x, "rebound.status_push"), "rebound.status_push",
+			    "rebound.status_push = legacy needs rebound.legacy_login and rebound.legacy_api_key");
+}
+
 static void cross_checks(struct load_ctx *x)
 {
 	const struct cfg *c = x->c;
@@ -371,6 +462,7 @@ static void cross_checks(struct load_ctx *x)
 	if (*c->odoo_url && (!*c->odoo_database || !*c->odoo_user || !*c->odoo_api_key))
 		add_problem(x, x->seen_line[(size_t)(find_key("odoo.url") - keys)],
 			    "odoo.url", "odoo.url is set, so odoo.database, odoo.user and odoo.api_key are needed too");
+	rebound_cross_checks(x);
 }
 
 enum err_code cfg_load_string(const char *text, const char *name,

@@ -12,6 +12,8 @@
 #include "util/err.h"
 
 enum cfg_store_backend { CFG_STORE_SQLITE = 0, CFG_STORE_POSTGRESQL };
+enum cfg_rebound_api { CFG_REBOUND_NONE = 0, CFG_REBOUND_LEGACY, CFG_REBOUND_PLATFORM };
+enum cfg_status_push { CFG_PUSH_OFF = 0, CFG_PUSH_LEGACY };
 
 struct cfg {
 	char *source;              /* file it came from, "" for defaults */
@@ -36,6 +38,37 @@ struct cfg {
 	char *odoo_user;
 	char *odoo_api_key;        /* SECRET */
 	int64_t odoo_timeout_ms;
+	/* [rebound] (API clients, poller, backfill, status push) */
+	int rebound_api;           /* enum cfg_rebound_api */
+	char *rebound_legacy_url;
+	char *rebound_legacy_login;
+	char *rebound_legacy_api_key;        /* SECRET */
+	char *rebound_platform_url;
+	char *rebound_platform_token_url;
+	char *rebound_platform_orders_path;
+	char *rebound_platform_client_id;
+	char *rebound_platform_client_secret; /* SECRET */
+	char *rebound_platform_flow_key;
+	int64_t rebound_platform_page_size;
+	int64_t rebound_timeout_ms;
+	int64_t rebound_rate_limit_calls;    /* 0 = no limit */
+	int64_t rebound_rate_limit_window_s;
+	int64_t rebound_rate_limit_burst;
+	int64_t rebound_max_attempts;
+	int64_t rebound_backoff_base_ms;
+	int64_t rebound_backoff_max_ms;
+	int64_t rebound_poll_interval_s;     /* 0 = no poller */
+	int64_t rebound_poll_lookback_days;
+	int64_t rebound_search_window_days;
+	int rebound_fetch_tracking;          /* 0 off, 1 on */
+	char *rebound_cancelled_status;
+	char *rebound_final_status;
+	int rebound_status_push;             /* enum cfg_status_push */
+	char *rebound_status_push_call;
+	char *rebound_status_push_text;
+	char *rebound_status_push_request;
+	int64_t rebound_status_push_max_attempts;
+	int64_t rebound_status_push_retry_s;
 };
 
 #define CFG_PROBLEMS_MAX 64
