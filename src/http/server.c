@@ -55,6 +55,21 @@ const char *http_request_header(const struct http_request *req, const char *name
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_request_query(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+void http_response_header(struct http_response *resp, const char *name,
+			  const char *value)
+{
+	if (resp->nheaders >= HTTP_RESPONSE_HEADERS_MAX)
+		return;
+	resp->header_names[resp->nheaders] = name;
+	snprintf(resp->header_values[resp->nheaders], sizeof(resp->header_values[0]), "%s", value);
+	resp->nheaders++;
+}
+
 static void json_escape(struct buf *b, const char *s)
 {
 	buf_addc(b, '"');
@@ -89,6 +104,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
 {
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
+	int i;
 
 	mr = MHD_create_response_from_buffer(r->body.len, (void *)buf_str(&r->body),
 					     MHD_RESPMEM_MUST_COPY);
@@ -97,9 +113,21 @@ static enum MHD_Result send_response(struct MHD_Connection *conn,
 	MHD_add_response_header(mr, "Content-Type",
 				r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	for (i = 0; i < r->nheaders; i++)
+		MHD_add_response_header(mr, r->header_names[i], r->header_values[i]);
 	ret = MHD_queue_response(conn, r->status, mr);
 	MHD_destroy_response(mr);
 	return ret;
+}
+
+/* Exact, or a pattern ending in "/" and a star: anything below it. */
+static int path_matches(const char *pattern, const char *path)
+{
+	size_t n = strlen(pattern);
+
+	if (n >= 2 && pattern[n - 1] == '*' && pattern[n - 2] == '/')
+		return strncmp(pattern, path, n - 1) == 0;
+	return strcmp(pattern, path) == 0;
 }
 
 static void route(struct http_server *srv, struct http_request *req,
@@ -109,7 +137,7 @@ static void route(struct http_server *srv, struct http_request *req,
 	int path_known = 0;
 
 	for (i = 0; i < srv->nroutes; i++) {
-		if (strcmp(srv->routes[i].path, req->path) != 0)
+		if (!path_matches(srv->routes[i].path, req->path))
 			continue;
 		path_known = 1;
 		if (strcmp(srv->routes[i].method, req->method) == 0) {
@@ -130,7 +158,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	struct http_server *srv = cls;
 	struct http_request *req = *con_cls;
-	struct http_response resp = { 200, "application/json", BUF_INIT(4 * 1024 * 1024) };
+	struct http_response resp = { .status = 200, .content_type = "application/json",
+				      .body = BUF_INIT(4 * 1024 * 1024) };
 	enum MHD_Result ret;
 	int64_t t0;
 

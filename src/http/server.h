@@ -14,10 +14,16 @@
 struct http_server;
 struct http_request;
 
+#define HTTP_RESPONSE_HEADERS_MAX 4
+
 struct http_response {
 	unsigned status;
 	const char *content_type;  /* static string; default application/json */
 	struct buf body;
+	/* extra headers (http_response_header); zero-initialised */
+	int nheaders;
+	const char *header_names[HTTP_RESPONSE_HEADERS_MAX];   /* static strings */
+	char header_values[HTTP_RESPONSE_HEADERS_MAX][128];
 };
 
 typedef void http_handler_fn(const struct http_request *req,
@@ -25,7 +31,7 @@ typedef void http_handler_fn(const struct http_request *req,
 
 struct http_route {
 	const char *method;        /* "GET", "POST", ... */
-	const char *path;          /* exact match */
+	const char *path;          /* exact match; a path ending in "/" followed by a star matches everything below it */
 	http_handler_fn *fn;
 };
 
@@ -35,6 +41,15 @@ const char *http_request_path(const struct http_request *req);
 const char *http_request_body(const struct http_request *req, size_t *len);
 /* A header by name (case-insensitive), or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name);
+
+/* A query-string argument ("?page=2") by name, or NULL. */
+const char *http_request_query(const struct http_request *req, const char *name);
+
+/* Add a response header (name must be a static string; the value is
+ * copied, truncated at 127 bytes). Past HTTP_RESPONSE_HEADERS_MAX it is
+ * dropped. */
+void http_response_header(struct http_response *resp, const char *name,
+			  const char *value);
 
 /* Set a JSON body {"error": code, "message": msg} with the status. */
 void http_response_error(struct http_response *resp, unsigned status,
