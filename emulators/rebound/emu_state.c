@@ -48,7 +48,7 @@ int64_t emu_now(struct emu *m)
 }
 
 /* Keys of a scenario return that are the emulator's, not Rebound's. */
-static const char *const emu_only[] = { "at", "rebound_order_id", "location", NULL };
+static const char *const emu_only[] = { "at", "rebound_order_id", "location", "days_ago", NULL };
 static const char *const emu_only_item[] = { "ean", "rebound_item_id", "client_item_id", NULL };
 
 static void strip(json_t *o, const char *const *keys)
@@ -88,6 +88,15 @@ static enum err_code add_return(struct emu *m, json_t *src, struct err *e)
 	r->visible_at_ms = jms(src, "at");
 	r->obj = json_deep_copy(src);
 	r->track = json_array();
+	if (json_is_integer(json_object_get(src, "days_ago"))) {
+		/* dates relative to today keep poll windows meaningful */
+		time_t t = time(NULL) - (time_t)json_integer_value(json_object_get(src, "days_ago")) * 86400;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%d 10:00:00", &tm);
+		json_object_set_new(r->obj, "date_added", json_string(buf));
+	}
 	if (!json_object_get(r->obj, "current_tracking_status"))
 		json_object_set_new(r->obj, "current_tracking_status", json_string(""));
 	m->nreturns++;
