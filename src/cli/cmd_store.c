@@ -153,7 +153,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	eo.json = o.json;
-	if (store_events_list(st, (int)o.limit, print_event, &eo, &e) != ERR_OK) {
+	if (store_events_list(st, NULL, (int)o.limit, print_event, &eo, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
 		rc = CLI_FAIL;
 	} else if (eo.n == 0 && !o.json) {
