@@ -55,7 +55,7 @@ demo: build
 	@sh tools/demo.sh $(ARGS)
 
 bench:
-	@echo "no benchmarks yet: they arrive with the engine (see bench/README.md)"
+	@sh bench/ingest/run.sh
 
 clean:
 	rm -rf build build-asan .demo

@@ -335,9 +335,10 @@ struct pending {
 	struct pending *next;
 };
 
+/* Appends to the list whose last next-pointer arg points at. */
 static void collect(const struct store_event *ev, void *arg)
 {
-	struct pending **tail = arg, *p;
+	struct pending ***tail = arg, *p;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -345,9 +346,8 @@ static void collect(const struct store_event *ev, void *arg)
 	p->id = ev->id;
 	p->received_at_ms = ev->received_at_ms;
 	p->normalized = ev->normalized ? strdup(ev->normalized) : NULL;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = p;
+	**tail = p;
+	*tail = &p->next;
 }
 
 static enum err_code find_one(struct store *st, const struct store_find *q,
@@ -529,30 +529,60 @@ out:
 	return rc;
 }
 
-static enum err_code process_one(struct store *st, const struct pending *p,
-				 struct err *e)
+/* Parse a stored event's normalised form; an unreadable one is parked. */
+static int load_notice(struct store *st, const struct pending *p,
+		       struct rb_notice *n, enum err_code *rc, struct err *e)
 {
-	struct rb_notice n;
 	json_error_t je;
 	json_t *j = p->normalized ? json_loads(p->normalized, 0, &je) : NULL;
-	enum err_code rc;
 
-	if (!j || rb_notice_from_json(j, &n, e) != ERR_OK) {
+	*rc = ERR_OK;
+	if (j && rb_notice_from_json(j, n, e) == ERR_OK) {
 		json_decref(j);
-		log_err("event %lld has no usable normalised form; parking it", (long long)p->id);
-		return store_event_finish(st, p->id, "parked", 0, "stored normalised form unreadable", e);
+		return 1;
 	}
 	json_decref(j);
-	/* one transaction per event: a crash leaves it wholly unprocessed */
-	rc = store_tx_begin(st, e);
-	if (rc == ERR_OK) {
-		rc = apply(st, p, &n, e);
-		if (rc == ERR_OK)
-			rc = store_tx_commit(st, e);
-		else
-			store_tx_rollback(st);
-	}
+	log_err("event %lld has no usable normalised form; parking it", (long long)p->id);
+	*rc = store_event_finish(st, p->id, "parked", 0, "stored normalised form unreadable", e);
+	return 0;
+}
+
+static enum err_code apply_stored(struct store *st, const struct pending *p,
+				  struct err *e)
+{
+	struct rb_notice n;
+	enum err_code rc;
+
+	if (!load_notice(st, p, &n, &rc, e))
+		return rc;
+	rc = apply(st, p, &n, e);
 	rb_notice_release(&n);
+	return rc;
+}
+
+/* Apply events [from, to) in one transaction: one disk commit for many
+ * events (each commit is an fsync; one per event capped intake at a few
+ * thousand a second). ERR_OK only if all applied. */
+static enum err_code apply_batch(struct store *st, struct pending *from,
+				 struct pending *to, int *done, struct err *e)
+{
+	struct pending *p;
+	enum err_code rc;
+	int n = 0;
+
+	rc = store_tx_begin(st, e);
+	if (rc != ERR_OK)
+		return rc;
+	for (p = from; rc == ERR_OK && p != to; p = p->next, n++)
+		rc = apply_stored(st, p, e);
+	if (rc != ERR_OK) {
+		err_prefix(e, "processing event %lld", (long long)(p ? p->id : 0));
+		store_tx_rollback(st);
+		return rc;
+	}
+	rc = store_tx_commit(st, e);
+	if (rc == ERR_OK)
+		*done += n;
 	return rc;
 }
 
@@ -562,14 +592,22 @@ enum err_code intake_process_pending(struct store *st, int max, int *done,
 	struct pending *list = NULL, *p, *next;
 	enum err_code rc;
 
+	struct pending **tail = &list;
+
 	*done = 0;
-	rc = store_events_pending(st, max, collect, &list, e);
-	for (p = list; rc == ERR_OK && p; p = p->next) {
-		rc = process_one(st, p, e);
-		if (rc == ERR_OK)
-			(*done)++;
-		else
-			err_prefix(e, "processing event %lld", (long long)p->id);
+	rc = store_events_pending(st, max, collect, &tail, e);
+	if (rc == ERR_OK && list) {
+		rc = apply_batch(st, list, NULL, done, e);
+		/* one bad event must not hold the others back: retry one by one,
+		 * each in its own transaction, and report the first failure */
+		for (p = list; rc != ERR_OK && p; p = p->next) {
+			struct err e1 = ERR_INIT;
+
+			if (apply_batch(st, p, p->next, done, &e1) != ERR_OK)
+				log_warn("%s (will retry)", e1.msg);
+		}
+		if (*done > 0)
+			rc = ERR_OK;
 	}
 	for (p = list; p; p = next) {
 		next = p->next;

@@ -186,6 +186,9 @@ enum err_code sq_event_finish(struct store *st, int64_t id, const char *status,
 	enum err_code rc;
 
 	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto out;
 	rc = sq_prepare(st->db, "UPDATE events SET status = ?, return_id = ?, park_reason = ?,"
 				" processed_at_ms = ? WHERE id = ?", &s, e, "finish event");
 	if (rc == ERR_OK) {
@@ -198,6 +201,8 @@ enum err_code sq_event_finish(struct store *st, int64_t id, const char *status,
 			rc = sq_fail(st->db, e, "finish event");
 	}
 	sqlite3_finalize(s);
+	rc = sq_write_end(st, rc, e);
+out:
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -210,6 +215,9 @@ enum err_code sq_rejection_add(struct store *st, const char *endpoint,
 	enum err_code rc;
 
 	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto out;
 	rc = sq_prepare(st->db, "INSERT INTO rejections(endpoint, reason, count, first_at_ms,"
 				" last_at_ms, last_detail) VALUES (?1, ?2, 1, ?3, ?3, ?4)"
 				" ON CONFLICT(endpoint, reason) DO UPDATE SET count = count + 1,"
@@ -223,6 +231,8 @@ enum err_code sq_rejection_add(struct store *st, const char *endpoint,
 			rc = sq_fail(st->db, e, "count rejection");
 	}
 	sqlite3_finalize(s);
+	rc = sq_write_end(st, rc, e);
+out:
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -259,6 +269,9 @@ enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged,
 
 	*purged = 0;
 	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto out;
 	rc = sq_prepare(st->db, "UPDATE events SET raw_body = NULL, raw_purged_at_ms = ?"
 				" WHERE raw_body IS NOT NULL AND received_at_ms < ?", &s, e,
 			"purge raw bodies");
@@ -271,6 +284,8 @@ enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged,
 			*purged = sqlite3_changes(st->db);
 	}
 	sqlite3_finalize(s);
+	rc = sq_write_end(st, rc, e);
+out:
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

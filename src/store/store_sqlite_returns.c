@@ -273,7 +273,9 @@ enum err_code sq_exception_add(struct store *st, const struct store_exception_ne
 	enum err_code rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_insert_exception(st->db, x, id, e);
+	rc = sq_write_begin(st, e);
+	if (rc == ERR_OK)
+		rc = sq_write_end(st, sq_insert_exception(st->db, x, id, e), e);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
