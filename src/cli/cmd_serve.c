@@ -134,12 +134,12 @@ static void process_events(struct daemon *d)
 	int done = 0, total = 0;
 
 	do {
-		if (intake_process_pending(d->st, 200, &done, &e) != ERR_OK) {
+		if (intake_process_pending(d->st, 50, &done, &e) != ERR_OK) {
 			log_warn("processing notifications failed (will retry): %s", e.msg);
 			return;
 		}
 		total += done;
-	} while (done == 200 && total < 5000);
+	} while (done == 50 && total < 5000);
 	if (total > 0)
 		log_debug("processed %d notification(s)", total);
 }

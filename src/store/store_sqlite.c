@@ -311,8 +311,8 @@ static enum err_code migrate(sqlite3 *db, int upto, const char *path,
 	return ERR_OK;
 }
 
-static enum err_code open_db(const char *path, int64_t busy_ms, sqlite3 **out,
-			     struct err *e)
+static enum err_code open_db(const char *path, int64_t busy_ms, int normal,
+			     sqlite3 **out, struct err *e)
 {
 	sqlite3 *db = NULL;
 	enum err_code rc;
@@ -327,7 +327,8 @@ static enum err_code open_db(const char *path, int64_t busy_ms, sqlite3 **out,
 	}
 	sqlite3_busy_timeout(db, (int)busy_ms);
 	sqlite3_extended_result_codes(db, 0);
-	rc = sq_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e);
+	rc = sq_exec(db, normal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", e);
 	if (rc != ERR_OK) {
 		err_prefix(e, "cannot use database %s (is it a SQLite file?)", path);
 		sqlite3_close(db);
@@ -343,7 +344,7 @@ enum err_code store_sqlite_migrate_file(const char *path, int upto,
 	sqlite3 *db = NULL;
 	enum err_code rc;
 
-	rc = open_db(path, 5000, &db, e);
+	rc = open_db(path, 5000, 0, &db, e);
 	if (rc != ERR_OK)
 		return rc;
 	rc = migrate(db, upto, path, e);
@@ -363,7 +364,8 @@ static enum err_code sq_open(const struct cfg *c, struct store **out,
 	st->base.ops = &store_sqlite_ops;
 	pthread_mutex_init(&st->lock, NULL);
 	snprintf(st->desc, sizeof(st->desc), "sqlite:%s", c->store_path);
-	rc = open_db(c->store_path, c->store_busy_timeout_ms, &st->db, e);
+	st->normal = c->store_synchronous == 1;
+	rc = open_db(c->store_path, c->store_busy_timeout_ms, st->normal, &st->db, e);
 	if (rc == ERR_OK)
 		rc = migrate(st->db, -1, c->store_path, e);
 	if (rc != ERR_OK) {
@@ -462,7 +464,9 @@ static enum err_code sq_audit_count(struct store *st, int64_t *n, struct err *e)
 
 static const char *sq_durability(const struct store *st)
 {
-	(void)st;
+	if (st->normal)
+		return "sqlite WAL, synchronous=NORMAL (survives a crash of returnbridge; a power cut"
+		       " or OS crash can lose the commits since the last checkpoint)";
 	return "sqlite WAL, synchronous=FULL (a commit is on disk before it returns)";
 }
 

@@ -14,6 +14,7 @@ struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
 	bool in_tx;            /* an explicit store_tx_begin is open */
+	bool normal;           /* synchronous=NORMAL */
 	char desc[600];
 };
 

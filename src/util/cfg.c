@@ -41,6 +41,7 @@ static enum err_code check_header_opt(const char *v, struct err *e);
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
+static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const auth_choices[] = { "none", "token", "basic", "hmac", NULL };
 static const char *const encoding_choices[] = { "hex", "base64", NULL };
 
@@ -99,6 +100,8 @@ static const struct cfg_key keys[] = {
 	      "SQLite database file (WAL mode; -wal and -shm files beside it)"),
 	K_INT("store.busy_timeout_ms", store_busy_timeout_ms, "5000", 0, 600000, F_NO_RELOAD,
 	      "how long to wait for a lock held by another process"),
+	K_ENUM("store.synchronous", store_synchronous, "full", sync_choices, F_NO_RELOAD,
+	       "full: every acknowledged event is on disk; normal: faster, but a power cut can lose the last commits"),
 	K_INT("store.raw_body_retention_days", store_raw_body_retention_days, "30", 0, 3650, 0,
 	      "keep raw notification bodies (customer names, addresses) this long; 0 = purge at once"),
 	K_INT("store.purge_interval_s", store_purge_interval_s, "3600", 10, 86400, 0,

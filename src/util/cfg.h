@@ -50,6 +50,7 @@ struct cfg {
 	int store_backend;         /* enum cfg_store_backend */
 	char *store_path;
 	int64_t store_busy_timeout_ms;
+	int store_synchronous;     /* 0 full, 1 normal */
 	int64_t store_raw_body_retention_days;
 	int64_t store_purge_interval_s;
 	/* [odoo] */
