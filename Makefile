@@ -3,7 +3,7 @@
 
 DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3
+	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 openssl
 
 MESON_OPTS ?=
 ARGS ?=
@@ -55,7 +55,7 @@ demo: build
 	@sh tools/demo.sh $(ARGS)
 
 bench:
-	@echo "no benchmarks yet: they arrive with the engine (see bench/README.md)"
+	@sh bench/ingest/run.sh
 
 clean:
 	rm -rf build build-asan .demo

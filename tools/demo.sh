@@ -17,6 +17,7 @@ RB="$PWD/build/returnbridge"
 DIR="$PWD/.demo"
 PORT="${DEMO_PORT:-0}"
 mkdir -p "$DIR"
+rm -f "$DIR"/returnbridge.db "$DIR"/returnbridge.db-wal "$DIR"/returnbridge.db-shm  # each demo starts afresh
 cat > "$DIR/returnbridge.ini" <<INI
 ; written by make demo: the embedded default (SQLite) on loopback
 [server]
@@ -27,6 +28,15 @@ level = info
 [store]
 path = returnbridge.db
 raw_body_retention_days = 30
+; Rebound signs tracking updates (HMAC-SHA256 over "<timestamp>.<body>")
+; and sends a static token with refund triggers
+[webhook.tracking]
+auth = hmac
+hmac_secret = demo-signing-secret
+timestamp_header = X-Rebound-Timestamp
+[webhook.refund_trigger]
+auth = token
+token = demo-token
 INI
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -58,12 +68,50 @@ kill -HUP $pid
 sleep 0.3
 tail -n 2 "$DIR/returnbridge.log"
 
-step "5. what the store holds (empty until Rebound intake lands)"
+DATA="$PWD/tests/data/rebound"
+URL="http://127.0.0.1:$port"
+# post PATH FILE [curl args...]: send a notification, print the answer
+post() {
+	path=$1; file=$2; shift 2
+	printf '%-34s -> ' "$(basename "$file")"
+	curl -sS -H 'Content-Type: application/json' "$@" --data-binary "@$file" "$URL$path"
+}
+# signed FILE [SECRET]: the HMAC headers Rebound would send
+signed() {
+	ts=$(date +%s)
+	sig=$({ printf '%s.' "$ts"; cat "$1"; } | openssl dgst -sha256 -hmac "${2:-demo-signing-secret}" -hex | sed 's/.* //')
+	echo "-H X-Rebound-Timestamp:$ts -H X-Rebound-Signature:$sig"
+}
+
+step "5. Rebound sends notifications for return (00)340434181234567890 (order SO0042)"
+# shellcheck disable=SC2046
+post /rebound/tracking "$DATA/tracking-return-order-created.json" $(signed "$DATA/tracking-return-order-created.json")
+post /rebound/refund-trigger "$DATA/refund-trigger-example.json" -H 'X-Rebound-Token: demo-token'
+# shellcheck disable=SC2046
+post /rebound/tracking "$DATA/tracking-arrived-at-hub.json" $(signed "$DATA/tracking-arrived-at-hub.json")
+echo "-- Rebound retries the refund trigger (a duplicate: acknowledged, nothing changes)"
+post /rebound/refund-trigger "$DATA/refund-trigger-example.json" -H 'X-Rebound-Token: demo-token'
+echo "-- a notification signed with the wrong secret (refused, counted, not stored)"
+# shellcheck disable=SC2046
+post /rebound/tracking "$DATA/tracking-delivered-graded.json" $(signed "$DATA/tracking-delivered-graded.json" wrong-secret)
+echo "-- a refund trigger with quantity \"1.5\" (stored, parked for a person: retrying cannot fix it)"
+post /rebound/refund-trigger "$DATA/refund-trigger-bad-quantity.json" -H 'X-Rebound-Token: demo-token'
+echo "-- the delivered update, correctly signed this time"
+# shellcheck disable=SC2046
+post /rebound/tracking "$DATA/tracking-delivered-graded.json" $(signed "$DATA/tracking-delivered-graded.json")
+sleep 0.6
+
+step "6. what was stored: returnbridge events"
 "$RB" events -c "$DIR/returnbridge.ini"
-"$RB" status -c "$DIR/returnbridge.ini" "(00)DEMO-RETURN" || true
+
+step "7. what was refused: returnbridge events --rejected"
+"$RB" events -c "$DIR/returnbridge.ini" --rejected
+
+step "8. one return, as customer support sees it: returnbridge status"
+"$RB" status -c "$DIR/returnbridge.ini" "(00)340434181234567890"
 
 if [ "$once" -eq 1 ]; then
-	step "6. graceful stop (SIGTERM)"
+	step "9. graceful stop (SIGTERM)"
 	kill -TERM $pid
 	wait $pid
 	trap - EXIT INT TERM

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	routes = emu_routes(&nroutes);
-	if (http_server_start("127.0.0.1", (unsigned)port, routes, nroutes, 16 * 1024 * 1024, m,
+	if (http_server_start("127.0.0.1", (unsigned)port, 4, routes, nroutes, 16 * 1024 * 1024, m,
 			      &srv, &e) != ERR_OK) {
 		fprintf(stderr, "rebound-emu: %s\n", e.msg);
 		emu_free(m);

@@ -19,6 +19,7 @@ static const struct cli_cmd cmds[] = {
 	{ "events", cmd_events, "list the notifications received from Rebound, newest first",
 	  "  -c, --config FILE   configuration file\n"
 	  "  -n, --limit N       how many (default 50, at most 10000)\n"
+	  "      --rejected      requests refused for bad credentials, counted by reason\n"
 	  "      --json          one JSON object per line\n" },
 	{ "status", cmd_status, "show one return: state, lines and open exceptions",
 	  "  RETURN_ID           the Rebound return id\n"

@@ -1,5 +1,7 @@
 /* cmd_serve: the daemon. The main thread owns configuration, signals and
- * periodic work; libmicrohttpd's thread answers HTTP. Signals are blocked in
+ * periodic work (processing stored events, purging raw bodies);
+ * libmicrohttpd's threads answer HTTP; the intake committer thread writes
+ * notifications in group commits. Signals are blocked in
  * every thread and taken synchronously here with sigtimedwait, so no
  * handler ever runs in async-signal context. See docs/internals/threads.md. */
 #define LOG_COMPONENT "serve"
@@ -14,7 +16,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include "http/routes.h"
+#include "rebound/intake.h"
 #include "http/server.h"
 #include "rb_version.h"
 #include "rebound/poller.h"
@@ -24,18 +29,34 @@
 
 struct daemon {
 	const char *config_path;
-	struct cfg cfg;
-	struct store *st;
+	struct cfg *cfg;               /* swapped by reload under cfg_lock */
+	pthread_rwlock_t cfg_lock;
+	struct store *st;              /* the main loop's handle */
+	struct store *st_http;         /* HTTP threads' and the committer's */
+	struct intake_committer *intake;
 	struct http_server *http;
 	struct http_ctx ctx;
 	int64_t next_purge_ms;
-	struct poller *poller;     /* Rebound poller thread, NULL when off */
+	struct poller *poller;         /* Rebound poller thread, NULL when off */
 };
 
 static enum err_code apply_logging(const struct cfg *c, struct err *e)
 {
 	return log_setup((enum log_level)c->log_level, (enum log_format)c->log_format,
 			 c->log_file, e);
+}
+
+/* auth = none is a choice, but never a silent one */
+static void warn_open_endpoints(const struct cfg *c, unsigned port)
+{
+	static const char *const names[] = { "webhook.tracking", "webhook.refund_trigger" };
+	int i;
+
+	for (i = 0; i < CFG_WEBHOOK__COUNT; i++)
+		if (c->webhook[i].auth == CFG_AUTH_NONE)
+			log_warn("%s.auth = none: anyone who can reach %s:%u can post notifications;"
+				 " set token, basic or hmac before exposing it", names[i],
+				 c->server_listen, port);
 }
 
 static void kept_key(const char *key, void *arg)
@@ -50,62 +71,90 @@ static void reload(struct daemon *d)
 {
 	struct cfg_report rep;
 	struct err e = ERR_INIT;
-	struct cfg next;
+	struct cfg *next, *old;
 	int i, n;
 
 	log_info("reload: reading %s", d->config_path);
-	if (cfg_load(d->config_path, &next, &rep, &e) != ERR_OK) {
+	next = calloc(1, sizeof(*next));
+	if (!next) {
+		log_err("reload failed, keeping the previous configuration: out of memory");
+		return;
+	}
+	if (cfg_load(d->config_path, next, &rep, &e) != ERR_OK) {
 		n = rep.count < CFG_PROBLEMS_MAX ? rep.count : CFG_PROBLEMS_MAX;
 		for (i = 0; i < n; i++)
 			log_err("reload: %s:%d: %s%s%s", d->config_path, rep.items[i].line,
 				rep.items[i].key, rep.items[i].key[0] ? ": " : "", rep.items[i].msg);
 		log_err("reload failed, keeping the previous configuration: %s", e.msg);
+		free(next);
 		return;
 	}
-	if (cfg_keep_no_reload(&d->cfg, &next, kept_key, NULL) < 0) {
-		log_err("reload failed, keeping the previous configuration: out of memory");
-		cfg_release(&next);
+	if (cfg_keep_no_reload(d->cfg, next, kept_key, NULL) < 0 ||
+	    apply_logging(next, &e) != ERR_OK) {
+		log_err("reload failed, keeping the previous configuration: %s",
+			e.msg[0] ? e.msg : "out of memory");
+		cfg_release(next);
+		free(next);
 		return;
 	}
-	if (apply_logging(&next, &e) != ERR_OK) {
-		log_err("reload failed, keeping the previous configuration: %s", e.msg);
-		cfg_release(&next);
-		return;
-	}
-	http_server_set_max_body(d->http, (size_t)next.server_max_body_bytes);
-	cfg_release(&d->cfg);
+	http_server_set_max_body(d->http, (size_t)next->server_max_body_bytes);
+	pthread_rwlock_wrlock(&d->cfg_lock);
+	old = d->cfg;
 	d->cfg = next;
+	pthread_rwlock_unlock(&d->cfg_lock);
+	cfg_release(old);
+	free(old);
 	d->next_purge_ms = 0;
+	warn_open_endpoints(d->cfg, http_server_port(d->http));
 	log_info("configuration reloaded from %s (log level %s)", d->config_path,
-		 log_level_name((enum log_level)d->cfg.log_level));
+		 log_level_name((enum log_level)d->cfg->log_level));
 }
 
 static void purge_if_due(struct daemon *d)
 {
 	struct err e = ERR_INIT;
 	int64_t now = clock_now_ms(), purged = 0;
-	int64_t cutoff = now - d->cfg.store_raw_body_retention_days * 86400 * 1000;
+	int64_t cutoff = now - d->cfg->store_raw_body_retention_days * 86400 * 1000;
 
 	if (now < d->next_purge_ms)
 		return;
-	d->next_purge_ms = now + d->cfg.store_purge_interval_s * 1000;
+	d->next_purge_ms = now + d->cfg->store_purge_interval_s * 1000;
 	if (store_purge_raw(d->st, cutoff, &purged, &e) != ERR_OK) {
 		log_warn("purge of raw bodies failed (will retry): %s", e.msg);
 		return;
 	}
 	if (purged > 0)
 		log_info("purged the raw bodies of %" PRId64 " event(s) older than %" PRId64 " day(s)",
-			 purged, d->cfg.store_raw_body_retention_days);
+			 purged, d->cfg->store_raw_body_retention_days);
+}
+
+/* Apply stored notifications to returns; a failure is retried next tick
+ * (the events stay "new" on disk). */
+static void process_events(struct daemon *d)
+{
+	struct err e = ERR_INIT;
+	int done = 0, total = 0;
+
+	do {
+		if (intake_process_pending(d->st, 50, &done, &e) != ERR_OK) {
+			log_warn("processing notifications failed (will retry): %s", e.msg);
+			return;
+		}
+		total += done;
+	} while (done == 50 && total < 5000);
+	if (total > 0)
+		log_debug("processed %d notification(s)", total);
 }
 
 /* Wait for signals, doing periodic work between them; returns when asked
  * to stop. */
 static void main_loop(struct daemon *d, const sigset_t *set)
 {
-	struct timespec tick = { 1, 0 };
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
 	int sig;
 
 	for (;;) {
+		process_events(d);
 		purge_if_due(d);
 		sig = sigtimedwait(set, NULL, &tick);
 		if (sig < 0)
@@ -152,14 +201,70 @@ static int parse_args(struct cli *cli, int argc, char **argv, const char **confi
 	return -1;
 }
 
+static int start(struct daemon *d)
+{
+	struct err e = ERR_INIT;
+	const struct http_route *routes;
+	size_t nroutes;
+
+	if (store_open(d->cfg, &d->st, &e) != ERR_OK ||
+	    store_open(d->cfg, &d->st_http, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		return -1;
+	}
+	log_info("store ready: %s; durability: %s", store_describe(d->st),
+		 store_durability(d->st));
+	if (intake_committer_new(d->st_http, &d->intake, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		return -1;
+	}
+	d->ctx.st = d->st_http;
+	d->ctx.intake = d->intake;
+	d->ctx.version = RB_VERSION;
+	d->ctx.cfg_lock = &d->cfg_lock;
+	d->ctx.cfg = (const struct cfg *const *)&d->cfg;
+	routes = http_routes(&nroutes);
+	if (http_server_start(d->cfg->server_listen, (unsigned)d->cfg->server_port,
+			      (unsigned)d->cfg->server_threads, routes, nroutes,
+			      (size_t)d->cfg->server_max_body_bytes, &d->ctx, &d->http, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		return -1;
+	}
+	warn_open_endpoints(d->cfg, http_server_port(d->http));
+	log_info("listening on http://%s%s%s:%u", strchr(d->cfg->server_listen, ':') ? "[" : "",
+		 d->cfg->server_listen, strchr(d->cfg->server_listen, ':') ? "]" : "",
+		 http_server_port(d->http));
+	if (poller_start(d->cfg, &d->poller, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop in the order that loses nothing: no new requests, in-flight ones
+ * finish (their commits included), the committer drains, stored events are
+ * processed, stores close. */
+static void stop(struct daemon *d, int64_t grace_ms)
+{
+	/* first: it may be waiting on Rebound; it stops at once */
+	poller_stop(d->poller);
+	d->poller = NULL;
+	http_server_stop(d->http, grace_ms);
+	d->http = NULL;
+	intake_committer_free(d->intake);
+	d->intake = NULL;
+	if (d->st)
+		process_events(d);
+	store_close(d->st_http);
+	store_close(d->st);
+}
+
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
 	struct daemon d;
 	struct err e = ERR_INIT;
-	const struct http_route *routes;
 	const char *config = NULL;
 	sigset_t set;
-	size_t nroutes;
 	int rc;
 
 	rc = parse_args(cli, argc, argv, &config);
@@ -167,14 +272,21 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		return rc;
 	memset(&d, 0, sizeof(d));
 	d.config_path = cli_config_path(config);
-	rc = cli_load_config(cli, config, &d.cfg);
-	if (rc != CLI_OK)
+	d.cfg = calloc(1, sizeof(*d.cfg));
+	if (!d.cfg)
+		return CLI_FAIL;
+	rc = cli_load_config(cli, config, d.cfg);
+	if (rc != CLI_OK) {
+		free(d.cfg);
 		return rc;
-	if (apply_logging(&d.cfg, &e) != ERR_OK) {
+	}
+	if (apply_logging(d.cfg, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
-		cfg_release(&d.cfg);
+		cfg_release(d.cfg);
+		free(d.cfg);
 		return CLI_CONFIG;
 	}
+	pthread_rwlock_init(&d.cfg_lock, NULL);
 	log_info("returnbridge %s starting (config %s, pid %ld)", RB_VERSION, d.config_path, (long)getpid());
 
 	/* block before any thread exists, so every thread inherits the mask */
@@ -186,39 +298,16 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = CLI_FAIL;
-	if (store_open(&d.cfg, &d.st, &e) != ERR_OK) {
-		log_err("cannot start: %s", e.msg);
-		goto out;
+	if (start(&d) == 0) {
+		main_loop(&d, &set);
+		rc = CLI_OK;
 	}
-	log_info("store ready: %s", store_describe(d.st));
-	d.ctx.st = d.st;
-	d.ctx.version = RB_VERSION;
-	routes = http_routes(&nroutes);
-	if (http_server_start(d.cfg.server_listen, (unsigned)d.cfg.server_port, routes, nroutes,
-			      (size_t)d.cfg.server_max_body_bytes, &d.ctx, &d.http, &e) != ERR_OK) {
-		log_err("cannot start: %s", e.msg);
-		goto out;
-	}
-	log_info("listening on http://%s%s%s:%u", strchr(d.cfg.server_listen, ':') ? "[" : "",
-		 d.cfg.server_listen, strchr(d.cfg.server_listen, ':') ? "]" : "",
-		 http_server_port(d.http));
-	if (poller_start(&d.cfg, d.st, &d.poller, &e) != ERR_OK) {
-		log_err("cannot start: %s", e.msg);
-		goto out;
-	}
-	main_loop(&d, &set);
-	poller_stop(d.poller);
-	d.poller = NULL;
-	http_server_stop(d.http, d.cfg.server_shutdown_grace_ms);
-	d.http = NULL;
-	rc = CLI_OK;
-out:
-	poller_stop(d.poller);
-	http_server_stop(d.http, 0);
-	store_close(d.st);
+	stop(&d, rc == CLI_OK ? d.cfg->server_shutdown_grace_ms : 0);
 	if (rc == CLI_OK)
 		log_info("stopped cleanly");
-	cfg_release(&d.cfg);
+	cfg_release(d.cfg);
+	free(d.cfg);
+	pthread_rwlock_destroy(&d.cfg_lock);
 	log_shutdown();
 	return rc;
 }

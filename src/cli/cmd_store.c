@@ -15,6 +15,7 @@
 struct common_opts {
 	const char *config;
 	int json;
+	int rejected;
 	int64_t limit;
 	int64_t days;
 	int days_set;
@@ -30,6 +31,7 @@ static int parse_opts(struct cli *cli, const char *name, int argc, char **argv,
 		{ "json", no_argument, NULL, 'j' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "days", required_argument, NULL, 'd' },
+		{ "rejected", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -47,6 +49,9 @@ static int parse_opts(struct cli *cli, const char *name, int argc, char **argv,
 			break;
 		case 'j':
 			o->json = 1;
+			break;
+		case 'r':
+			o->rejected = 1;
 			break;
 		case 'n':
 			if (parse_int64(optarg, 1, 10000, &o->limit, &e) != ERR_OK) {
@@ -114,17 +119,21 @@ static void print_event(const struct store_event *ev, void *arg)
 			ev->kind, ev->rebound_return_id ? ev->rebound_return_id : "-",
 			ev->order_ref ? ev->order_ref : "-", ev->status);
 		if (ev->raw_purged)
-			fprintf(o->cli->out, "purged\n");
+			fprintf(o->cli->out, "purged");
 		else
-			fprintf(o->cli->out, "%" PRId64 " bytes\n", ev->raw_len);
+			fprintf(o->cli->out, "%" PRId64 " bytes", ev->raw_len);
+		if (ev->park_reason)
+			fprintf(o->cli->out, "\n       parked: %s", ev->park_reason);
+		fputc('\n', o->cli->out);
 		return;
 	}
-	j = json_pack("{sI ss ss ss ss ss? ss? ss sI sb}", "id", (json_int_t)ev->id,
+	j = json_pack("{sI ss ss ss ss ss? ss? ss ss? sI sb}", "id", (json_int_t)ev->id,
 		      "received_at", ts, "source", ev->source, "kind", ev->kind,
 		      "dedup_key", ev->dedup_key,
 		      "rebound_return_id", ev->rebound_return_id,
 		      "order_ref", ev->order_ref,
-		      "status", ev->status, "raw_bytes", (json_int_t)ev->raw_len,
+		      "status", ev->status, "park_reason", ev->park_reason,
+		      "raw_bytes", (json_int_t)ev->raw_len,
 		      "raw_purged", ev->raw_purged);
 	s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	if (s)
@@ -133,9 +142,61 @@ static void print_event(const struct store_event *ev, void *arg)
 	json_decref(j);
 }
 
+struct rejected_out {
+	struct cli *cli;
+	int json;
+	int n;
+};
+
+static void print_rejection(const struct store_rejection *r, void *arg)
+{
+	struct rejected_out *o = arg;
+	char first[CLOCK_ISO_LEN], last[CLOCK_ISO_LEN];
+	json_t *j;
+	char *s;
+
+	o->n++;
+	clock_iso(r->first_at_ms, first, sizeof(first));
+	clock_iso(r->last_at_ms, last, sizeof(last));
+	if (o->json) {
+		j = json_pack("{ss ss sI ss ss ss?}", "endpoint", r->endpoint, "reason", r->reason,
+			      "count", (json_int_t)r->count, "first_at", first, "last_at", last,
+			      "last_detail", r->last_detail);
+		s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (s)
+			fprintf(o->cli->out, "%s\n", s);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	if (o->n == 1)
+		fprintf(o->cli->out, "%-26s %-20s %8s  %-24s %s\n", "ENDPOINT", "REASON", "COUNT",
+			"LAST (UTC)", "LAST DETAIL");
+	fprintf(o->cli->out, "%-26s %-20s %8" PRId64 "  %-24s %s\n", r->endpoint, r->reason,
+		r->count, last, r->last_detail ? r->last_detail : "");
+}
+
+static int list_rejected(struct cli *cli, struct store *st, int json)
+{
+	struct rejected_out ro = { cli, json, 0 };
+	struct err e = ERR_INIT;
+
+	if (store_rejections_list(st, print_rejection, &ro, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		return CLI_FAIL;
+	}
+	if (ro.n == 0 && !json)
+		fprintf(cli->out, "no refused notifications: every request so far had valid credentials\n");
+	else if (!json)
+		fprintf(cli->out, "\nRefused requests were not stored. If these are Rebound's, its credentials or\n"
+				  "signature settings differ from [webhook.*] in the configuration: fix them\n"
+				  "before Rebound stops retrying (docs/rebound-notifications.md).\n");
+	return CLI_OK;
+}
+
 int cmd_events(struct cli *cli, int argc, char **argv)
 {
-	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct common_opts o = { NULL, 0, 0, 50, 0, 0 };
 	struct events_out eo = { cli, 0, 0 };
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
@@ -153,7 +214,9 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_OK)
 		return rc;
 	eo.json = o.json;
-	if (store_events_list(st, (int)o.limit, print_event, &eo, &e) != ERR_OK) {
+	if (o.rejected) {
+		rc = list_rejected(cli, st, o.json);
+	} else if (store_events_list(st, NULL, (int)o.limit, print_event, &eo, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
 		rc = CLI_FAIL;
 	} else if (eo.n == 0 && !o.json) {
@@ -181,6 +244,16 @@ static void status_text(FILE *f, const struct store_return *r,
 	fprintf(f, "return   %s\n", r->rebound_return_id);
 	fprintf(f, "order    %s\n", r->order_ref ? r->order_ref : "(unknown)");
 	fprintf(f, "state    %s (since %s)\n", r->state, clock_iso(r->updated_at_ms, ts, sizeof(ts)));
+	if (r->location)
+		fprintf(f, "hub      %s\n", r->location);
+	fprintf(f, "\nRebound milestones (recorded, never an authorisation to refund)\n");
+	if (r->nmilestones == 0)
+		fprintf(f, "  none yet\n");
+	for (i = 0; i < r->nmilestones; i++)
+		fprintf(f, "  %s  %-15s %s%s%s\n", clock_iso(r->milestones[i].at_ms, ts, sizeof(ts)),
+			r->milestones[i].milestone, r->milestones[i].text ? r->milestones[i].text : "",
+			r->milestones[i].event_time ? " at " : "",
+			r->milestones[i].event_time ? r->milestones[i].event_time : "");
 	fprintf(f, "\nlines\n  %-4s %-16s %-14s %4s  %-12s %-14s %s\n", "#", "SKU", "EAN", "QTY",
 		"REASON", "DISPOSITION", "OUTCOME");
 	for (i = 0; i < r->nlines; i++) {
@@ -207,12 +280,19 @@ static json_t *opt_str(const char *s)
 static void status_json(FILE *f, const struct store_return *r,
 			const struct store_exception_row *x, int nx)
 {
-	json_t *root, *lines, *exc;
+	json_t *root, *lines, *exc, *ms;
 	char *s;
 	int i;
 
 	lines = json_array();
 	exc = json_array();
+	ms = json_array();
+	for (i = 0; i < r->nmilestones; i++)
+		json_array_append_new(ms, json_pack("{ss so so sI sI}", "milestone", r->milestones[i].milestone,
+						    "text", opt_str(r->milestones[i].text),
+						    "event_time", opt_str(r->milestones[i].event_time),
+						    "received_at_ms", (json_int_t)r->milestones[i].at_ms,
+						    "event_id", (json_int_t)r->milestones[i].event_id));
 	for (i = 0; i < r->nlines; i++) {
 		const struct store_line *l = &r->lines[i];
 
@@ -228,11 +308,12 @@ static void status_json(FILE *f, const struct store_return *r,
 		json_array_append_new(exc, json_pack("{sI ss ss ss sb}", "id", (json_int_t)x[i].id,
 						     "type", x[i].type, "owner", x[i].owner,
 						     "message", x[i].message, "resolved", x[i].resolved));
-	root = json_pack("{ss so ss sI sI so so}", "rebound_return_id", r->rebound_return_id,
+	root = json_pack("{ss so ss so so sI sI so so so}", "rebound_return_id", r->rebound_return_id,
 			 "order_ref", opt_str(r->order_ref), "state", r->state,
+			 "location", opt_str(r->location), "last_milestone", opt_str(r->last_milestone),
 			 "created_at_ms", (json_int_t)r->created_at_ms,
 			 "updated_at_ms", (json_int_t)r->updated_at_ms, "lines", lines,
-			 "exceptions", exc);
+			 "milestones", ms, "exceptions", exc);
 	s = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	if (s)
 		fprintf(f, "%s\n", s);
@@ -253,7 +334,7 @@ static void print_status(const struct store_return *r,
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct common_opts o = { NULL, 0, 0, 50, 0, 0 };
 	struct status_out so = { cli, 0 };
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
@@ -277,8 +358,15 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	so.json = o.json;
 	erc = store_return_get(st, rid, print_status, &so, &e);
 	if (erc == ERR_NOT_FOUND) {
-		fprintf(cli->err, "%s: no return %s in %s (check the id; `%s events` lists what has arrived)\n",
-			cli->prog, rid, store_describe(st), cli->prog);
+		struct events_out eo = { cli, o.json, 0 };
+
+		/* no return, but notifications may name it: parked ones, say */
+		if (store_events_list(st, rid, 100, print_event, &eo, &e) == ERR_OK && eo.n > 0)
+			fprintf(cli->err, "%s: no return %s yet, but the notifications above name it\n",
+				cli->prog, rid);
+		else
+			fprintf(cli->err, "%s: no return %s in %s (check the id; `%s events` lists what has arrived)\n",
+				cli->prog, rid, store_describe(st), cli->prog);
 		rc = CLI_FAIL;
 	} else if (erc != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
@@ -293,7 +381,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 
 int cmd_purge(struct cli *cli, int argc, char **argv)
 {
-	struct common_opts o = { NULL, 0, 50, 0, 0 };
+	struct common_opts o = { NULL, 0, 0, 50, 0, 0 };
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
 	struct cfg c;

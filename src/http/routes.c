@@ -36,6 +36,8 @@ static void readyz(const struct http_request *req, struct http_response *resp,
 static const struct http_route routes[] = {
 	{ "GET", "/healthz", healthz },
 	{ "GET", "/readyz", readyz },
+	{ "POST", "/rebound/tracking", http_webhook_tracking },
+	{ "POST", "/rebound/refund-trigger", http_webhook_refund_trigger },
 };
 
 const struct http_route *http_routes(size_t *n)

@@ -1,20 +1,33 @@
-/* http/routes: the daemon's endpoint table. Today: liveness and readiness;
- * webhook intake and the JSON API join this table as they land. */
+/* http/routes: the daemon's endpoint table — liveness, readiness and the
+ * Rebound notification endpoints. */
 #ifndef HTTP_ROUTES_H
 #define HTTP_ROUTES_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "http/server.h"
+#include "rebound/intake.h"
 #include "store/store.h"
+#include "util/cfg.h"
 
 /* What handlers may reach; it outlives the server. */
 struct http_ctx {
-	struct store *st;
+	struct store *st;                /* the HTTP thread's handle */
+	struct intake_committer *intake;
 	const char *version;
+	pthread_rwlock_t *cfg_lock;      /* held for reading while *cfg is used */
+	const struct cfg *const *cfg;    /* swapped by reload under the write lock */
 };
 
 /* The route table (static storage) and its length. */
 const struct http_route *http_routes(size_t *n);
+
+/* Handlers of POST /rebound/tracking and /rebound/refund-trigger
+ * (http/webhook.c). */
+void http_webhook_tracking(const struct http_request *req,
+			   struct http_response *resp, void *arg);
+void http_webhook_refund_trigger(const struct http_request *req,
+				 struct http_response *resp, void *arg);
 
 #endif

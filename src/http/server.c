@@ -70,7 +70,7 @@ void http_response_header(struct http_response *resp, const char *name,
 	resp->nheaders++;
 }
 
-static void json_escape(struct buf *b, const char *s)
+void http_json_string(struct buf *b, const char *s)
 {
 	buf_addc(b, '"');
 	for (; *s; s++) {
@@ -93,9 +93,9 @@ void http_response_error(struct http_response *resp, unsigned status,
 	resp->content_type = "application/json";
 	buf_reset(&resp->body);
 	buf_adds(&resp->body, "{\"error\":");
-	json_escape(&resp->body, code);
+	http_json_string(&resp->body, code);
 	buf_adds(&resp->body, ",\"message\":");
-	json_escape(&resp->body, msg);
+	http_json_string(&resp->body, msg);
 	buf_adds(&resp->body, "}\n");
 }
 
@@ -225,6 +225,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 enum err_code http_server_start(const char *address, unsigned port,
+				unsigned threads,
 				const struct http_route *routes, size_t nroutes,
 				size_t max_body, void *arg,
 				struct http_server **out, struct err *e)
@@ -260,6 +261,7 @@ enum err_code http_server_start(const char *address, unsigned port,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+				  MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
 				  MHD_OPTION_END);
 	if (!srv->d) {
 		free(srv);

@@ -1,7 +1,7 @@
-/* http/server: returnbridge's HTTP front (libmicrohttpd, one internal
- * polling thread). Routes are a table of {method, path, handler}; a handler
+/* http/server: returnbridge's HTTP front (libmicrohttpd with a pool of
+ * internal polling threads). Routes are a table of {method, path, handler}; a handler
  * sees the whole request body (capped) and fills a response. Handlers run
- * on the HTTP thread: they may use the store, never the main loop's state. */
+ * on HTTP threads: they may use the store, never the main loop's state. */
 #ifndef HTTP_SERVER_H
 #define HTTP_SERVER_H
 
@@ -51,14 +51,19 @@ const char *http_request_query(const struct http_request *req, const char *name)
 void http_response_header(struct http_response *resp, const char *name,
 			  const char *value);
 
+/* Append s as a JSON string literal (quoted, escaped). */
+void http_json_string(struct buf *b, const char *s);
+
 /* Set a JSON body {"error": code, "message": msg} with the status. */
 void http_response_error(struct http_response *resp, unsigned status,
 			 const char *code, const char *msg);
 
 /* Bind address:port (port 0 = any free port) and start serving the routes
- * (the table must outlive the server). arg goes to every handler. Main
- * thread only. */
+ * (the table must outlive the server) on `threads` threads; handlers may
+ * block (e.g. for a commit) without stalling other threads' connections.
+ * arg goes to every handler. Main thread only. */
 MUST_CHECK enum err_code http_server_start(const char *address, unsigned port,
+					   unsigned threads,
 					   const struct http_route *routes,
 					   size_t nroutes, size_t max_body,
 					   void *arg, struct http_server **out,

@@ -40,6 +40,26 @@ MUST_CHECK enum err_code intake_submit(struct store *st, enum intake_kind kind,
 				       size_t len, struct intake_result *res,
 				       struct err *e);
 
+/* The group committer for the webhook path: many HTTP threads submit, one
+ * thread writes everything pending in one transaction, then answers them
+ * all. Started by intake_committer_new, stopped (after draining) by
+ * intake_committer_free. For tests, RETURNBRIDGE_TEST_COMMIT_HOOK=stall:MS
+ * delays every commit and =fail makes every commit fail. */
+struct intake_committer;
+
+MUST_CHECK enum err_code intake_committer_new(struct store *st,
+					      struct intake_committer **out,
+					      struct err *e);
+void intake_committer_free(struct intake_committer *c);
+
+/* Like intake_submit, through the group committer. Any thread. */
+MUST_CHECK enum err_code intake_committer_submit(struct intake_committer *c,
+						 enum intake_kind kind,
+						 const char *source,
+						 const char *body, size_t len,
+						 struct intake_result *res,
+						 struct err *e);
+
 /* Apply up to max stored, unprocessed events to returns (identity rule,
  * lines, milestones), oldest first. *done = how many were processed.
  * Main loop only. */

@@ -121,14 +121,19 @@ static int by_priority(const void *a, const void *b)
 }
 
 /* Every open return once (once per order with the platform API), in
- * sweep order. */
+ * sweep order: oldest first, then most valuable. */
 static enum err_code collect(struct store *st, struct cands *c, struct err *e)
 {
 	enum err_code rc;
 	size_t i, k = 0;
 
 	rc = store_kv_list(st, PULL_SYNC_PREFIX, from_sync, c, e);
-	if (rc == ERR_OK)
+	/* The platform API looks orders up, so every open return's order
+	 * counts, however we learnt of it. The legacy API fetches by its own
+	 * return id, which notifications (platform ids, "(00)…") do not
+	 * carry: it re-checks what it pulled itself, and its search finds
+	 * the rest. */
+	if (rc == ERR_OK && c->by_order)
 		rc = store_returns_open(st, 1000000, from_returns, c, e);
 	if (rc == ERR_OK && c->oom)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
@@ -316,8 +321,8 @@ static void *run(void *arg)
 	return NULL;
 }
 
-enum err_code poller_start(const struct cfg *c, struct store *st,
-			   struct poller **out, struct err *e)
+enum err_code poller_start(const struct cfg *c, struct poller **out,
+			   struct err *e)
 {
 	struct poller *p;
 	enum err_code rc;
@@ -330,16 +335,17 @@ enum err_code poller_start(const struct cfg *c, struct store *st,
 	if (!p)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	rc = rbclient_new(c, NULL, &p->stop, &p->cl, e);
+	if (rc == ERR_OK)
+		rc = store_open(c, &p->st, e);
+	if (rc == ERR_OK)
+		p->feed = feed_intake(p->st);
+	if (rc == ERR_OK && pthread_create(&p->thread, NULL, run, p) != 0)
+		rc = err_set(e, ERR_INTERNAL, "cannot start the poller thread");
 	if (rc != ERR_OK) {
-		free(p);
-		return rc;
-	}
-	p->st = st;
-	p->feed = feed_intake(st);
-	if (pthread_create(&p->thread, NULL, run, p) != 0) {
+		store_close(p->st);
 		rbclient_free(p->cl);
 		free(p);
-		return err_set(e, ERR_INTERNAL, "cannot start the poller thread");
+		return rc;
 	}
 	log_info("rebound poller started (%s API, every %lld s, limit %.0f calls/min)",
 		 c->rebound_api == CFG_REBOUND_LEGACY ? "legacy" :
@@ -356,5 +362,6 @@ void poller_stop(struct poller *p)
 	p->stop = 1;
 	pthread_join(p->thread, NULL);
 	rbclient_free(p->cl);
+	store_close(p->st);
 	free(p);
 }

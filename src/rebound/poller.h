@@ -40,10 +40,11 @@ MUST_CHECK enum err_code poller_run_once(struct rbclient *cl, struct store *st,
 struct poller;
 
 /* Start the poller thread when rebound.api is set and poll_interval_s > 0,
- * or status push is on; otherwise *out = NULL and ERR_OK. st and the
- * store must outlive the poller. Main thread. */
-MUST_CHECK enum err_code poller_start(const struct cfg *c, struct store *st,
-				      struct poller **out, struct err *e);
+ * or status push is on; otherwise *out = NULL and ERR_OK. The thread opens
+ * its own store handle (docs/internals/threads.md) and keeps a copy of the
+ * options it needs, so reload does not touch it. Main thread. */
+MUST_CHECK enum err_code poller_start(const struct cfg *c, struct poller **out,
+				      struct err *e);
 
 /* Ask the thread to stop (it abandons any wait at once), join it, free.
  * NULL does nothing. Main thread. */

@@ -42,16 +42,63 @@ const char *store_describe(const struct store *st)
 	return OPS(st)->describe(st);
 }
 
-enum err_code store_event_add(struct store *st, const struct store_event *ev,
-			      int64_t *id, bool *duplicate, struct err *e)
+const char *store_durability(const struct store *st)
 {
-	return OPS(st)->event_add(st, ev, id, duplicate, e);
+	return OPS(st)->durability(st);
 }
 
-enum err_code store_events_list(struct store *st, int limit, store_event_cb *cb,
-				void *arg, struct err *e)
+enum err_code store_tx_begin(struct store *st, struct err *e)
 {
-	return OPS(st)->events_list(st, limit, cb, arg, e);
+	return OPS(st)->tx_begin(st, e);
+}
+
+enum err_code store_tx_commit(struct store *st, struct err *e)
+{
+	return OPS(st)->tx_commit(st, e);
+}
+
+void store_tx_rollback(struct store *st)
+{
+	OPS(st)->tx_rollback(st);
+}
+
+enum err_code store_events_add(struct store *st, const struct store_event *evs,
+			       size_t n, int64_t *ids, bool *dup, struct err *e)
+{
+	return OPS(st)->events_add(st, evs, n, ids, dup, e);
+}
+
+enum err_code store_events_list(struct store *st, const char *rebound_return_id,
+				int limit, store_event_cb *cb, void *arg,
+				struct err *e)
+{
+	return OPS(st)->events_list(st, rebound_return_id, limit, cb, arg, e);
+}
+
+enum err_code store_events_pending(struct store *st, int max, store_event_cb *cb,
+				   void *arg, struct err *e)
+{
+	return OPS(st)->events_pending(st, max, cb, arg, e);
+}
+
+enum err_code store_event_finish(struct store *st, int64_t event_id,
+				 const char *status, int64_t return_id,
+				 const char *reason, struct err *e)
+{
+	return OPS(st)->event_finish(st, event_id, status, return_id, reason, e);
+}
+
+enum err_code store_rejection_add(struct store *st, const char *endpoint,
+				  const char *reason, const char *detail,
+				  struct err *e)
+{
+	return OPS(st)->rejection_add(st, endpoint, reason, detail, e);
+}
+
+enum err_code store_rejections_list(struct store *st, store_rejection_cb *cb,
+				    void *arg, struct err *e)
+{
+	return OPS(st)->rejections_list(st, cb, arg, e);
 }
 
 enum err_code store_return_create(struct store *st, const struct store_return *r,
@@ -60,10 +107,37 @@ enum err_code store_return_create(struct store *st, const struct store_return *r
 	return OPS(st)->return_create(st, r, id, e);
 }
 
+enum err_code store_return_find(struct store *st, const struct store_find *q,
+				int64_t *ids, int max, int *n, struct err *e)
+{
+	return OPS(st)->return_find(st, q, ids, max, n, e);
+}
+
+enum err_code store_return_merge_lines(struct store *st, int64_t return_id,
+				       const struct store_line *lines, int n,
+				       int *added, struct err *e)
+{
+	return OPS(st)->return_merge_lines(st, return_id, lines, n, added, e);
+}
+
+enum err_code store_milestone_add(struct store *st, int64_t return_id,
+				  const struct store_milestone *m,
+				  const char *location, struct err *e)
+{
+	return OPS(st)->milestone_add(st, return_id, m, location, e);
+}
+
 enum err_code store_return_get(struct store *st, const char *rebound_return_id,
 			       store_return_cb *cb, void *arg, struct err *e)
 {
 	return OPS(st)->return_get(st, rebound_return_id, cb, arg, e);
+}
+
+enum err_code store_exception_add(struct store *st,
+				  const struct store_exception_new *x,
+				  int64_t *id, struct err *e)
+{
+	return OPS(st)->exception_add(st, x, id, e);
 }
 
 enum err_code store_audit_add(struct store *st, const char *actor,

@@ -3,8 +3,9 @@
  * one interface. SQLite (embedded, WAL) is the default backend; PostgreSQL
  * will implement the same ops table (DESIGN.md section 5).
  *
- * Threads: a struct store may be shared by the HTTP thread and the main
- * loop; every call takes the store's own lock, so calls are serialised. */
+ * Threads: every call takes the handle's own lock, so a handle may be
+ * shared; threads that work independently open a handle each (SQLite WAL
+ * lets them read concurrently and serialises writers). */
 #ifndef STORE_STORE_H
 #define STORE_STORE_H
 
@@ -29,7 +30,9 @@ struct store_event {
 	const char *raw_body;          /* may be NULL (purged or absent) */
 	int64_t raw_len;
 	const char *normalized;        /* JSON text, may be NULL */
-	const char *status;            /* "new", "processed", ... */
+	const char *status;            /* "new", "processed", "parked" */
+	const char *park_reason;       /* why it is parked, or NULL */
+	int64_t return_id;             /* the return it was applied to, or 0 */
 	bool raw_purged;
 };
 
@@ -40,8 +43,17 @@ struct store_line {
 	const char *ean;
 	int64_t quantity;
 	const char *reason_code;
-	const char *disposition;
+	const char *disposition;       /* hub grade / final disposition */
 	const char *outcome;           /* "pending", "credited", "held", ... */
+	const char *client_item_id;
+};
+
+struct store_milestone {
+	const char *milestone;         /* "created", "at_hub", "refund_trigger", ... */
+	const char *text;              /* as Rebound sent it */
+	const char *event_time;        /* as Rebound sent it, or NULL */
+	int64_t at_ms;                 /* when we received it */
+	int64_t event_id;
 };
 
 struct store_return {
@@ -49,10 +61,14 @@ struct store_return {
 	const char *rebound_return_id;
 	const char *order_ref;
 	const char *state;             /* state name, e.g. "INTENT" */
+	const char *location;          /* Rebound hub, when known */
+	const char *last_milestone;
 	int64_t created_at_ms;
 	int64_t updated_at_ms;
 	int nlines;
 	const struct store_line *lines;
+	int nmilestones;
+	const struct store_milestone *milestones;
 };
 
 struct store_exception_row {
@@ -62,16 +78,45 @@ struct store_exception_row {
 	const char *message;
 	int64_t opened_at_ms;
 	bool resolved;
+	int64_t event_id;              /* 0 when not tied to an event */
+};
+
+/* A new exception: what a person must look at. */
+struct store_exception_new {
+	int64_t return_id;             /* 0 when not tied to a return */
+	int64_t event_id;              /* 0 when not tied to an event */
+	const char *type;              /* "unusable_notification", "ambiguous_identity", ... */
+	const char *owner;             /* "warehouse", "finance", "support", "integration" */
+	int priority;
+	const char *message;
+};
+
+struct store_rejection {
+	const char *endpoint;
+	const char *reason;
+	int64_t count;
+	int64_t first_at_ms;
+	int64_t last_at_ms;
+	const char *last_detail;
+};
+
+/* How to find a return (one field set). */
+struct store_find {
+	const char *rebound_return_id; /* exact */
+	const char *rebound_item_id;   /* a line's Rebound item id */
+	const char *order_ref_open;    /* returns of that order not CLOSED/CANCELLED */
 };
 
 typedef void store_event_cb(const struct store_event *ev, void *arg);
 typedef void store_return_cb(const struct store_return *r,
 			     const struct store_exception_row *exc, int nexc,
 			     void *arg);
+typedef void store_rejection_cb(const struct store_rejection *r, void *arg);
 
 /* Open the backend configured in c and apply pending migrations.
  * ERR_STORE with a message that says what to do (path not writable,
- * database from a newer returnbridge, ...). Main thread, before serving. */
+ * database from a newer returnbridge, ...). Each thread that works
+ * independently (HTTP, main loop) opens its own handle. */
 MUST_CHECK enum err_code store_open(const struct cfg *c, struct store **out,
 				    struct err *e);
 
@@ -88,31 +133,88 @@ MUST_CHECK enum err_code store_schema_version(struct store *st, int *current,
 /* Human-readable location ("sqlite:/var/lib/returnbridge/rb.db"). */
 const char *store_describe(const struct store *st);
 
-/* Insert an event durably (committed when this returns ERR_OK). A second
- * event with the same dedup_key is not stored again: *duplicate is set and
- * *id is the first one's id. */
-MUST_CHECK enum err_code store_event_add(struct store *st,
-					 const struct store_event *ev,
-					 int64_t *id, bool *duplicate,
-					 struct err *e);
+/* Durability setting in force, for logs and benchmark output ("FULL"). */
+const char *store_durability(const struct store *st);
 
-/* Call cb for up to limit events, newest first. */
-MUST_CHECK enum err_code store_events_list(struct store *st, int limit,
+/* Explicit transaction on this handle, for work that spans several calls
+ * (one thread owns the handle meanwhile). Calls that write on their own
+ * join it instead of opening their own. */
+MUST_CHECK enum err_code store_tx_begin(struct store *st, struct err *e);
+MUST_CHECK enum err_code store_tx_commit(struct store *st, struct err *e);
+void store_tx_rollback(struct store *st);
+
+/* Insert events durably, all in one transaction (group commit): when this
+ * returns ERR_OK every one is on disk. An event whose dedup_key is already
+ * stored is not stored again: dup[i] is set and ids[i] is the first one's
+ * id. An event with park_reason gets status "parked" and an
+ * "unusable_notification" exception for the integration owner. On error
+ * nothing is stored. */
+MUST_CHECK enum err_code store_events_add(struct store *st,
+					  const struct store_event *evs, size_t n,
+					  int64_t *ids, bool *dup, struct err *e);
+
+/* Call cb for up to limit events, newest first; only those of one Rebound
+ * return when rebound_return_id is not NULL. */
+MUST_CHECK enum err_code store_events_list(struct store *st,
+					   const char *rebound_return_id, int limit,
 					   store_event_cb *cb, void *arg,
 					   struct err *e);
 
-/* Create a return with its lines in one transaction, state "INTENT".
+/* Events with status "new", oldest first, up to max (with normalized). */
+MUST_CHECK enum err_code store_events_pending(struct store *st, int max,
+					      store_event_cb *cb, void *arg,
+					      struct err *e);
+
+/* Mark an event processed ("processed") or parked ("parked", with reason),
+ * and the return it was applied to (0: none). */
+MUST_CHECK enum err_code store_event_finish(struct store *st, int64_t event_id,
+					    const char *status, int64_t return_id,
+					    const char *reason, struct err *e);
+
+/* Count a refused request (401 and the like) by endpoint and reason. */
+MUST_CHECK enum err_code store_rejection_add(struct store *st, const char *endpoint,
+					     const char *reason, const char *detail,
+					     struct err *e);
+MUST_CHECK enum err_code store_rejections_list(struct store *st,
+					       store_rejection_cb *cb, void *arg,
+					       struct err *e);
+
+/* Create a return with its lines, state "INTENT".
  * ERR_EXISTS when the Rebound return id is already known. */
 MUST_CHECK enum err_code store_return_create(struct store *st,
 					     const struct store_return *r,
 					     int64_t *id, struct err *e);
 
-/* Look a return up by Rebound id and call cb once with it, its lines and
- * its exceptions. ERR_NOT_FOUND when there is none. */
+/* Ids of returns matching q (at most max); *n how many matched in all. */
+MUST_CHECK enum err_code store_return_find(struct store *st,
+					   const struct store_find *q,
+					   int64_t *ids, int max, int *n,
+					   struct err *e);
+
+/* Merge lines into a return: a line whose Rebound item id (or, without
+ * one, whose position and SKU) is already there gets its disposition and
+ * reason updated when given; others are added. *added = lines added. */
+MUST_CHECK enum err_code store_return_merge_lines(struct store *st, int64_t return_id,
+						  const struct store_line *lines, int n,
+						  int *added, struct err *e);
+
+/* Record a milestone on a return (once per event) and make it the
+ * return's last milestone; also sets the location when given. */
+MUST_CHECK enum err_code store_milestone_add(struct store *st, int64_t return_id,
+					     const struct store_milestone *m,
+					     const char *location, struct err *e);
+
+/* Look a return up by Rebound id and call cb once with it, its lines,
+ * milestones and exceptions. ERR_NOT_FOUND when there is none. */
 MUST_CHECK enum err_code store_return_get(struct store *st,
 					  const char *rebound_return_id,
 					  store_return_cb *cb, void *arg,
 					  struct err *e);
+
+/* Open an exception. */
+MUST_CHECK enum err_code store_exception_add(struct store *st,
+					     const struct store_exception_new *x,
+					     int64_t *id, struct err *e);
 
 /* Append to the audit log (which refuses updates and deletes). */
 MUST_CHECK enum err_code store_audit_add(struct store *st, const char *actor,
@@ -162,10 +264,22 @@ struct store_ops {
 	enum err_code (*ping)(struct store *st, struct err *e);
 	enum err_code (*schema_version)(struct store *st, int *cur, int *latest, struct err *e);
 	const char *(*describe)(const struct store *st);
-	enum err_code (*event_add)(struct store *st, const struct store_event *ev, int64_t *id, bool *dup, struct err *e);
-	enum err_code (*events_list)(struct store *st, int limit, store_event_cb *cb, void *arg, struct err *e);
+	const char *(*durability)(const struct store *st);
+	enum err_code (*tx_begin)(struct store *st, struct err *e);
+	enum err_code (*tx_commit)(struct store *st, struct err *e);
+	void (*tx_rollback)(struct store *st);
+	enum err_code (*events_add)(struct store *st, const struct store_event *evs, size_t n, int64_t *ids, bool *dup, struct err *e);
+	enum err_code (*events_list)(struct store *st, const char *rid, int limit, store_event_cb *cb, void *arg, struct err *e);
+	enum err_code (*events_pending)(struct store *st, int max, store_event_cb *cb, void *arg, struct err *e);
+	enum err_code (*event_finish)(struct store *st, int64_t id, const char *status, int64_t return_id, const char *reason, struct err *e);
+	enum err_code (*rejection_add)(struct store *st, const char *endpoint, const char *reason, const char *detail, struct err *e);
+	enum err_code (*rejections_list)(struct store *st, store_rejection_cb *cb, void *arg, struct err *e);
 	enum err_code (*return_create)(struct store *st, const struct store_return *r, int64_t *id, struct err *e);
+	enum err_code (*return_find)(struct store *st, const struct store_find *q, int64_t *ids, int max, int *n, struct err *e);
+	enum err_code (*return_merge_lines)(struct store *st, int64_t return_id, const struct store_line *lines, int n, int *added, struct err *e);
+	enum err_code (*milestone_add)(struct store *st, int64_t return_id, const struct store_milestone *m, const char *location, struct err *e);
 	enum err_code (*return_get)(struct store *st, const char *rid, store_return_cb *cb, void *arg, struct err *e);
+	enum err_code (*exception_add)(struct store *st, const struct store_exception_new *x, int64_t *id, struct err *e);
 	enum err_code (*audit_add)(struct store *st, const char *actor, int64_t return_id, const char *action, const char *detail, struct err *e);
 	enum err_code (*audit_count)(struct store *st, int64_t *n, struct err *e);
 	enum err_code (*purge_raw)(struct store *st, int64_t cutoff_ms, int64_t *purged, struct err *e);

@@ -2,6 +2,7 @@
 #include "util/cfg.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct cfg_key {
 
 static enum err_code check_listen(const char *v, struct err *e);
 static enum err_code check_url(const char *v, struct err *e);
+static enum err_code check_header(const char *v, struct err *e);
+static enum err_code check_header_opt(const char *v, struct err *e);
 
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
@@ -41,11 +44,39 @@ static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
 static const char *const rebound_api_choices[] = { "none", "legacy", "platform", NULL };
 static const char *const onoff_choices[] = { "off", "on", NULL };
 static const char *const push_choices[] = { "off", "legacy", NULL };
+static const char *const sync_choices[] = { "full", "normal", NULL };
+static const char *const auth_choices[] = { "none", "token", "basic", "hmac", NULL };
+static const char *const encoding_choices[] = { "hex", "base64", NULL };
 
 #define O(f) offsetof(struct cfg, f)
 #define K_STR(n, f, d, fl, chk, h) { n, T_STR, O(f), d, 0, 0, NULL, fl, chk, h }
 #define K_INT(n, f, d, lo, hi, fl, h) { n, T_INT, O(f), d, lo, hi, NULL, fl, NULL, h }
 #define K_ENUM(n, f, d, ch, fl, h) { n, T_ENUM, O(f), d, 0, 0, ch, fl, NULL, h }
+
+/* The same keys for each Rebound notification endpoint. */
+#define WEBHOOK_KEYS(sec, i) \
+	K_ENUM(sec ".auth", webhook[i].auth, "none", auth_choices, 0, \
+	       "none, token, basic or hmac: how Rebound proves it sent the notification"), \
+	K_STR(sec ".token_header", webhook[i].token_header, "X-Rebound-Token", 0, check_header, \
+	      "auth = token: the header that carries the token"), \
+	K_STR(sec ".token", webhook[i].token, "", F_SECRET, NULL, \
+	      "auth = token: the shared token"), \
+	K_STR(sec ".basic_user", webhook[i].basic_user, "", 0, NULL, \
+	      "auth = basic: the user name Rebound sends"), \
+	K_STR(sec ".basic_password", webhook[i].basic_password, "", F_SECRET, NULL, \
+	      "auth = basic: the password Rebound sends"), \
+	K_STR(sec ".hmac_header", webhook[i].hmac_header, "X-Rebound-Signature", 0, check_header, \
+	      "auth = hmac: the header that carries the HMAC-SHA256 signature"), \
+	K_ENUM(sec ".hmac_encoding", webhook[i].hmac_encoding, "hex", encoding_choices, 0, \
+	       "auth = hmac: hex or base64 signature"), \
+	K_STR(sec ".hmac_secret", webhook[i].hmac_secret, "", F_SECRET, NULL, \
+	      "auth = hmac: the signing secret"), \
+	K_STR(sec ".hmac_secret_previous", webhook[i].hmac_secret_previous, "", F_SECRET, NULL, \
+	      "auth = hmac: the old secret, still accepted while a rotation is under way"), \
+	K_STR(sec ".timestamp_header", webhook[i].timestamp_header, "", 0, check_header_opt, \
+	      "auth = hmac: header with the Unix time that is signed with the body; empty = body only"), \
+	K_INT(sec ".timestamp_tolerance_s", webhook[i].timestamp_tolerance_s, "300", 1, 86400, 0, \
+	      "auth = hmac with a timestamp: refuse requests this far from our clock (replays)")
 
 static const struct cfg_key keys[] = {
 	K_STR("server.listen", server_listen, "127.0.0.1", F_NO_RELOAD, check_listen,
@@ -56,6 +87,10 @@ static const struct cfg_key keys[] = {
 	      "largest request body accepted; larger gets 413"),
 	K_INT("server.shutdown_grace_ms", server_shutdown_grace_ms, "10000", 0, 600000, 0,
 	      "on SIGTERM, how long in-flight work may take before exit"),
+	K_INT("server.threads", server_threads, "8", 1, 64, F_NO_RELOAD,
+	      "HTTP worker threads; concurrent webhooks share one disk commit"),
+	WEBHOOK_KEYS("webhook.tracking", CFG_WEBHOOK_TRACKING),
+	WEBHOOK_KEYS("webhook.refund_trigger", CFG_WEBHOOK_REFUND_TRIGGER),
 	K_ENUM("log.level", log_level, "info", level_choices, 0,
 	       "error, warn, info or debug"),
 	K_ENUM("log.format", log_format, "text", format_choices, 0,
@@ -68,6 +103,8 @@ static const struct cfg_key keys[] = {
 	      "SQLite database file (WAL mode; -wal and -shm files beside it)"),
 	K_INT("store.busy_timeout_ms", store_busy_timeout_ms, "5000", 0, 600000, F_NO_RELOAD,
 	      "how long to wait for a lock held by another process"),
+	K_ENUM("store.synchronous", store_synchronous, "full", sync_choices, F_NO_RELOAD,
+	       "full: every acknowledged event is on disk; normal: faster, but a power cut can lose the last commits"),
 	K_INT("store.raw_body_retention_days", store_raw_body_retention_days, "30", 0, 3650, 0,
 	      "keep raw notification bodies (customer names, addresses) this long; 0 = purge at once"),
 	K_INT("store.purge_interval_s", store_purge_interval_s, "3600", 10, 86400, 0,
@@ -192,6 +229,24 @@ static enum err_code check_url(const char *v, struct err *e)
 	if (*v == '\0' || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
 		return ERR_OK;
 	return err_set(e, ERR_INVALID, "\"%s\" must start with https:// (or http:// for a local test)", v);
+}
+
+/* An HTTP header name: RFC 9110 token characters. */
+static enum err_code check_header_opt(const char *v, struct err *e)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("!#$%&'*+-.^_`|~", *p))
+			return err_set(e, ERR_INVALID, "\"%s\" is not an HTTP header name", v);
+	return ERR_OK;
+}
+
+static enum err_code check_header(const char *v, struct err *e)
+{
+	if (!*v)
+		return err_set(e, ERR_INVALID, "a header name is required");
+	return check_header_opt(v, e);
 }
 
 /* Set one key from its text form. Used for defaults and file values alike,
@@ -427,7 +482,37 @@ static void on_syntax(int line, const char *msg, void *arg)
 
 static int key_line(const struct load_ctx *x, const char *name)
 {
-	return x->seen_line[(size_t)(find_key(name) - keys)];
+	const struct cfg_key *k = find_key(name);
+
+	return k ? x->seen_line[(size_t)(k - keys)] : 0;
+}
+
+/* Each endpoint's auth scheme needs its secrets. */
+static void webhook_checks(struct load_ctx *x)
+{
+	static const char *const sec[] = { "webhook.tracking", "webhook.refund_trigger" };
+	char key[96], msg[200];
+	int i;
+
+	for (i = 0; i < CFG_WEBHOOK__COUNT; i++) {
+		const struct cfg_webhook *w = &x->c->webhook[i];
+		const char *need = NULL;
+
+		if (w->auth == CFG_AUTH_TOKEN && !*w->token)
+			need = "token";
+		else if (w->auth == CFG_AUTH_BASIC && !*w->basic_user)
+			need = "basic_user";
+		else if (w->auth == CFG_AUTH_BASIC && !*w->basic_password)
+			need = "basic_password";
+		else if (w->auth == CFG_AUTH_HMAC && !*w->hmac_secret)
+			need = "hmac_secret";
+		if (!need)
+			continue;
+		snprintf(key, sizeof(key), "%s.auth", sec[i]);
+		snprintf(msg, sizeof(msg), "auth = %s needs %s.%s (use env:VAR or file:PATH)",
+			 auth_choices[w->auth], sec[i], need);
+		add_problem(x, key_line(x, key), key, msg);
+	}
 }
 
 /* The chosen Rebound API needs its credentials. */
@@ -453,15 +538,15 @@ static void cross_checks(struct load_ctx *x)
 {
 	const struct cfg *c = x->c;
 
+	webhook_checks(x);
+
 	if (c->store_backend == CFG_STORE_POSTGRESQL)
-		add_problem(x, x->seen_line[(size_t)(find_key("store.backend") - keys)],
-			    "store.backend",
+		add_problem(x, key_line(x, "store.backend"), "store.backend",
 			    "postgresql is not available in this version yet; use sqlite");
 	if (!*c->store_path)
 		add_problem(x, 0, "store.path", "must not be empty");
 	if (*c->odoo_url && (!*c->odoo_database || !*c->odoo_user || !*c->odoo_api_key))
-		add_problem(x, x->seen_line[(size_t)(find_key("odoo.url") - keys)],
-			    "odoo.url", "odoo.url is set, so odoo.database, odoo.user and odoo.api_key are needed too");
+		add_problem(x, key_line(x, "odoo.url"), "odoo.url", "odoo.url is set, so odoo.database, odoo.user and odoo.api_key are needed too");
 	rebound_cross_checks(x);
 }
 

@@ -14,6 +14,25 @@
 enum cfg_store_backend { CFG_STORE_SQLITE = 0, CFG_STORE_POSTGRESQL };
 enum cfg_rebound_api { CFG_REBOUND_NONE = 0, CFG_REBOUND_LEGACY, CFG_REBOUND_PLATFORM };
 enum cfg_status_push { CFG_PUSH_OFF = 0, CFG_PUSH_LEGACY };
+enum cfg_webhook_auth { CFG_AUTH_NONE = 0, CFG_AUTH_TOKEN, CFG_AUTH_BASIC, CFG_AUTH_HMAC };
+enum cfg_hmac_encoding { CFG_HMAC_HEX = 0, CFG_HMAC_BASE64 };
+enum cfg_webhook_endpoint { CFG_WEBHOOK_TRACKING = 0, CFG_WEBHOOK_REFUND_TRIGGER, CFG_WEBHOOK__COUNT };
+
+/* How one Rebound notification endpoint authenticates its sender
+ * (docs/rebound-notifications.md). */
+struct cfg_webhook {
+	int auth;                  /* enum cfg_webhook_auth */
+	char *token_header;
+	char *token;               /* SECRET */
+	char *basic_user;
+	char *basic_password;      /* SECRET */
+	char *hmac_header;
+	int hmac_encoding;         /* enum cfg_hmac_encoding */
+	char *hmac_secret;         /* SECRET */
+	char *hmac_secret_previous;/* SECRET, accepted during a rotation */
+	char *timestamp_header;    /* "" = sign the body alone */
+	int64_t timestamp_tolerance_s;
+};
 
 struct cfg {
 	char *source;              /* file it came from, "" for defaults */
@@ -22,6 +41,9 @@ struct cfg {
 	int64_t server_port;
 	int64_t server_max_body_bytes;
 	int64_t server_shutdown_grace_ms;
+	int64_t server_threads;
+	/* [webhook.tracking], [webhook.refund_trigger] */
+	struct cfg_webhook webhook[CFG_WEBHOOK__COUNT];
 	/* [log] */
 	int log_level;             /* enum log_level */
 	int log_format;            /* enum log_format */
@@ -30,6 +52,7 @@ struct cfg {
 	int store_backend;         /* enum cfg_store_backend */
 	char *store_path;
 	int64_t store_busy_timeout_ms;
+	int store_synchronous;     /* 0 full, 1 normal */
 	int64_t store_raw_body_retention_days;
 	int64_t store_purge_interval_s;
 	/* [odoo] */

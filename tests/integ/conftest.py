@@ -1,5 +1,6 @@
 """Shared fixtures for integration tests: the real returnbridge binary,
 started on 127.0.0.1 with a generated config and a temporary SQLite DB."""
+import json
 import os
 import re
 import signal
@@ -64,6 +65,36 @@ class Daemon:
         except urllib.error.HTTPError as e:
             return e.code, e.headers.get("Content-Type"), e.read().decode()
 
+    def post(self, path, body, headers=None, content_type="application/json", timeout=10):
+        """POST raw bytes; returns (status, parsed JSON body or text)."""
+        if isinstance(body, str):
+            body = body.encode()
+        req = urllib.request.Request(self.url(path), data=body, method="POST")
+        if content_type:
+            req.add_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                status, text = r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            status, text = e.code, e.read().decode()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    def cli(self, *args):
+        """Run a returnbridge subcommand against this daemon's config."""
+        out = subprocess.run([RB_BIN, args[0], "-c", self.config] + list(args[1:]),
+                             capture_output=True, text=True, cwd=self.dir)
+        return out
+
+    def cli_json(self, *args):
+        out = self.cli(*args, "--json")
+        assert out.returncode == 0, out.stderr
+        return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 
@@ -105,3 +136,23 @@ def daemon(tmp_path):
     assert "runtime error:" not in log, log
     assert "LeakSanitizer" not in log, log
     assert rc in (0, None), "exit code %r; log:\n%s" % (rc, log)
+
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "data")
+
+
+def fixture_text(name):
+    with open(os.path.join(DATA, "rebound", name)) as f:
+        return f.read()
+
+
+def sign(secret, body, timestamp=None, encoding="hex"):
+    """The sender's side of docs/rebound-notifications.md."""
+    import base64
+    import hashlib
+    import hmac
+    if isinstance(body, str):
+        body = body.encode()
+    msg = (str(timestamp).encode() + b"." + body) if timestamp is not None else body
+    mac = hmac.new(secret.encode(), msg, hashlib.sha256).digest()
+    return base64.b64encode(mac).decode() if encoding == "base64" else mac.hex()

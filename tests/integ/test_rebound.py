@@ -205,6 +205,9 @@ def _intake_merged():
 
 
 def test_same_return_via_notification_and_poll_is_one_return(tmp_path, emu_factory):
+    """Rebound notifies return (00)…890 (platform ids); the platform poller
+    finds the same return order again by its client order id: one return,
+    events from both doors."""
     if not _intake_merged():
         pytest.skip("intake endpoints (issue 3) are not merged into this build yet")
     d = Daemon(str(tmp_path), BASE_CONFIG + "\n[webhook.tracking]\nauth = hmac\nhmac_secret = whsec-1\n"
@@ -217,24 +220,31 @@ def test_same_return_via_notification_and_poll_is_one_return(tmp_path, emu_facto
             time.sleep(0.1)
         assert all(x["delivered"] for x in e.state()["deliveries"]), e.state()["deliveries"]
         cfg = str(tmp_path / "returnbridge.ini")
+        wait_for(lambda: rb("status", "-c", cfg, "(00)340434181234567890").returncode == 0)
         with open(cfg, "a") as f:
-            f.write("\n[rebound]\napi = legacy\nlegacy_url = %s/api\nlegacy_login = acme\n"
-                    "legacy_api_key = k-legacy-1\npoll_lookback_days = 10\n"
-                    "rate_limit_calls = 0\n" % e.base)
-        assert rb("poll", "-c", cfg).returncode == 0
-        deadline = time.monotonic() + 10
-        st = None
-        while time.monotonic() < deadline:
-            st = rb("status", "-c", cfg, "(00)340434181234567890", "--json")
-            if st.returncode == 0:
-                break
-            time.sleep(0.2)
-        assert st.returncode == 0, st.stderr
-        # the poll's legacy object (id 118237, order SO0042) joined that
-        # return by the identity rule: no second return under its legacy id
-        assert rb("status", "-c", cfg, "118237").returncode == 1
+            f.write("\n[rebound]\napi = platform\nplatform_url = %s\nplatform_client_id = acme-client\n"
+                    "platform_client_secret = s-platform-1\nrate_limit_calls = 0\n" % e.base)
+        p = rb("poll", "-c", cfg, "--json")
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["accepted"] == 1
+        evs = [ev for ev in events(cfg) if ev["rebound_return_id"] == "(00)340434181234567890"]
+        wait_for(lambda: all(ev["status"] != "new" for ev in events(cfg)))
+        assert {ev["source"] for ev in evs} == {"webhook", "poll"}
+        db = sqlite3.connect(str(tmp_path / "rb.db"))
+        n = db.execute("SELECT count(*) FROM returns WHERE order_ref = 'SO0042'").fetchone()[0]
+        db.close()
+        assert n == 1
     finally:
         d.stop()
+
+
+def wait_for(cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    assert cond()
 
 
 # --- platform API ------------------------------------------------------------

@@ -194,8 +194,8 @@ static void test_cli__events_on_empty_store(void **state)
 
 static void seed(void)
 {
-	struct store_line lines[1] = { { 1, "I1", "SKU-RED-M", "8712345678906", 2, "TOO_SMALL", NULL, NULL } };
-	struct store_return ret = { 0, "(00)340434181234567890", "SO0042", NULL, 0, 0, 1, lines };
+	struct store_line lines[1] = { { 1, "I1", "SKU-RED-M", "8712345678906", 2, "TOO_SMALL", NULL, NULL, NULL } };
+	struct store_return ret = { .rebound_return_id = "(00)340434181234567890", .order_ref = "SO0042", .nlines = 1, .lines = lines };
 	struct store_event ev = { 0 };
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
@@ -214,7 +214,7 @@ static void seed(void)
 	ev.raw_body = "{}";
 	ev.raw_len = 2;
 	ev.received_at_ms = 1000; /* 1970: old enough to purge */
-	assert_int_equal(store_event_add(st, &ev, &id, &dup, &e), ERR_OK);
+	assert_int_equal(store_events_add(st, &ev, 1, &id, &dup, &e), ERR_OK);
 	store_close(st);
 	cfg_release(&c);
 }

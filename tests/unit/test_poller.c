@@ -93,7 +93,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/rbpollXXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(http_server_start("127.0.0.1", 0, routes, 1, 1 << 20, NULL, &f->srv, &e), ERR_OK);
+	assert_int_equal(http_server_start("127.0.0.1", 0, 1, routes, 1, 1 << 20, NULL, &f->srv, &e), ERR_OK);
 	snprintf(f->ini, sizeof(f->ini),
 		 "[store]\npath = rb.db\n[rebound]\napi = legacy\nlegacy_url = http://127.0.0.1:%u/api\n"
 		 "legacy_login = l\nlegacy_api_key = k\nrate_limit_calls = 0\nfetch_tracking = off\n"

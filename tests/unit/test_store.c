@@ -180,12 +180,12 @@ static void test_store__duplicate_event_is_stored_once(void **state)
 	ev.rebound_return_id = "RB1";
 	ev.raw_body = "{\"x\":1}";
 	ev.raw_len = 7;
-	assert_int_equal(store_event_add(st, &ev, &id1, &dup, &e), ERR_OK);
+	assert_int_equal(store_events_add(st, &ev, 1, &id1, &dup, &e), ERR_OK);
 	assert_false(dup);
-	assert_int_equal(store_event_add(st, &ev, &id2, &dup, &e), ERR_OK);
+	assert_int_equal(store_events_add(st, &ev, 1, &id2, &dup, &e), ERR_OK);
 	assert_true(dup);
 	assert_int_equal(id1, id2);
-	assert_int_equal(store_events_list(st, 10, count_event, &n, &e), ERR_OK);
+	assert_int_equal(store_events_list(st, NULL, 10, count_event, &n, &e), ERR_OK);
 	assert_int_equal(n, 1);
 	store_close(st);
 }
@@ -216,10 +216,10 @@ static void test_store__return_with_lines_round_trips(void **state)
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
 	struct store_line lines[2] = {
-		{ 1, "I1", "SKU-A", "871", 1, "R01", NULL, NULL },
-		{ 2, "I2", "SKU-B", NULL, 3, "R02", "damaged", NULL },
+		{ 1, "I1", "SKU-A", "871", 1, "R01", NULL, NULL, NULL },
+		{ 2, "I2", "SKU-B", NULL, 3, "R02", "damaged", NULL, NULL },
 	};
-	struct store_return r = { 0, "(00)123", "SO042", NULL, 0, 0, 2, lines };
+	struct store_return r = { .rebound_return_id = "(00)123", .order_ref = "SO042", .nlines = 2, .lines = lines };
 	struct seen_return seen = { 0, 0, 0, "" };
 	int64_t id = 0, id2 = 0;
 
@@ -273,10 +273,10 @@ static void test_store__purge_erases_only_old_raw_bodies(void **state)
 	ev.raw_len = (int64_t)strlen(ev.raw_body);
 	ev.dedup_key = "old";
 	ev.received_at_ms = now - 40LL * 86400 * 1000;
-	assert_int_equal(store_event_add(st, &ev, &id, &dup, &e), ERR_OK);
+	assert_int_equal(store_events_add(st, &ev, 1, &id, &dup, &e), ERR_OK);
 	ev.dedup_key = "new";
 	ev.received_at_ms = now;
-	assert_int_equal(store_event_add(st, &ev, &id, &dup, &e), ERR_OK);
+	assert_int_equal(store_events_add(st, &ev, 1, &id, &dup, &e), ERR_OK);
 	assert_int_equal(store_purge_raw(st, now - 30LL * 86400 * 1000, &purged, &e), ERR_OK);
 	assert_int_equal(purged, 1);
 	assert_int_equal(store_purge_raw(st, now - 30LL * 86400 * 1000, &purged, &e), ERR_OK);

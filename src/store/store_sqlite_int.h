@@ -1,0 +1,63 @@
+/* store_sqlite_int: what the SQLite backend's files share; not an API for
+ * anyone outside src/store/store_sqlite*.c. */
+#ifndef STORE_STORE_SQLITE_INT_H
+#define STORE_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+
+struct store {
+	struct store_base base;
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	bool in_tx;            /* an explicit store_tx_begin is open */
+	bool normal;           /* synchronous=NORMAL */
+	char desc[600];
+};
+
+/* Map the connection's last error to ERR_BUSY or ERR_STORE with "what: msg". */
+enum err_code sq_fail(sqlite3 *db, struct err *e, const char *what);
+/* Run SQL with no results. */
+enum err_code sq_exec(sqlite3 *db, const char *sql, struct err *e);
+/* Prepare or fail with "what". */
+enum err_code sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s,
+			 struct err *e, const char *what);
+void sq_bind_opt(sqlite3_stmt *s, int i, const char *v);
+void sq_bind_id(sqlite3_stmt *s, int i, int64_t id);  /* 0 binds NULL */
+const char *sq_col(sqlite3_stmt *s, int i);
+/* strdup of a column, NULL for NULL. */
+char *sq_dup(sqlite3_stmt *s, int i);
+
+/* Begin a write unless an explicit transaction is open; finish it with
+ * sq_write_end (commit on ERR_OK, else roll back). Caller holds st->lock. */
+enum err_code sq_write_begin(struct store *st, struct err *e);
+enum err_code sq_write_end(struct store *st, enum err_code rc, struct err *e);
+
+/* store_sqlite_events.c */
+enum err_code sq_events_add(struct store *st, const struct store_event *evs, size_t n, int64_t *ids, bool *dup, struct err *e);
+enum err_code sq_events_list(struct store *st, const char *rid, int limit, store_event_cb *cb, void *arg, struct err *e);
+enum err_code sq_events_pending(struct store *st, int max, store_event_cb *cb, void *arg, struct err *e);
+enum err_code sq_event_finish(struct store *st, int64_t id, const char *status, int64_t return_id, const char *reason, struct err *e);
+enum err_code sq_rejection_add(struct store *st, const char *endpoint, const char *reason, const char *detail, struct err *e);
+enum err_code sq_rejections_list(struct store *st, store_rejection_cb *cb, void *arg, struct err *e);
+enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged, struct err *e);
+enum err_code sq_insert_exception(sqlite3 *db, const struct store_exception_new *x, int64_t *id, struct err *e);
+
+/* store_sqlite_returns.c */
+enum err_code sq_return_create(struct store *st, const struct store_return *r, int64_t *id, struct err *e);
+enum err_code sq_return_find(struct store *st, const struct store_find *q, int64_t *ids, int max, int *n, struct err *e);
+enum err_code sq_return_merge_lines(struct store *st, int64_t return_id, const struct store_line *lines, int n, int *added, struct err *e);
+enum err_code sq_milestone_add(struct store *st, int64_t return_id, const struct store_milestone *m, const char *location, struct err *e);
+enum err_code sq_return_get(struct store *st, const char *rid, store_return_cb *cb, void *arg, struct err *e);
+enum err_code sq_exception_add(struct store *st, const struct store_exception_new *x, int64_t *id, struct err *e);
+
+/* store_sqlite_rebound.c */
+enum err_code sq_kv_get(struct store *st, const char *key, char **value, struct err *e);
+enum err_code sq_kv_set(struct store *st, const char *key, const char *value, struct err *e);
+enum err_code sq_kv_list(struct store *st, const char *prefix, store_kv_cb *cb, void *arg, struct err *e);
+enum err_code sq_returns_open(struct store *st, int limit, store_return_cb *cb, void *arg, struct err *e);
+
+#endif
