@@ -154,6 +154,42 @@ static void collect_due(const char *key, const char *value, void *arg)
 	json_decref(j);
 }
 
+/* A push that will not happen: an exception for a person (customer
+ * support owns what Rebound shows the customer) and an audit line. Failing
+ * to write either is logged; the refund itself is never touched. */
+static void give_up(struct store *st, const char *rid, const char *why,
+		    int64_t attempts)
+{
+	struct store_exception_new x = { 0 };
+	struct store_find q = { 0 };
+	struct err e = ERR_INIT;
+	char msg[700], *dtext;
+	json_t *detail;
+	int64_t id = 0;
+	int n = 0;
+
+	q.rebound_return_id = rid;
+	if (store_return_find(st, &q, &id, 1, &n, &e) != ERR_OK || n != 1)
+		id = 0;
+	snprintf(msg, sizeof(msg), "refund status not pushed to Rebound after %lld rounds: %s",
+		 (long long)attempts, why);
+	x.return_id = id;
+	x.type = "status_push_failed";
+	x.owner = "support";
+	x.priority = 1;
+	x.message = msg;
+	if (store_exception_add(st, &x, NULL, &e) != ERR_OK)
+		log_err("exception for the failed push of %s not written: %s", rid, e.msg);
+	detail = json_pack("{ss ss sI}", "rebound_return_id", rid, "error", why,
+			   "attempts", (json_int_t)attempts);
+	dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	if (store_audit_add(st, "statuspush", id, "rebound_status_push_failed",
+			    dtext ? dtext : "{}", &e) != ERR_OK)
+		log_err("audit of the failed push of %s not written: %s", rid, e.msg);
+	free(dtext);
+	json_decref(detail);
+}
+
 /* One push of one record; updates the record whatever happens. */
 static enum err_code push_one(struct rbclient *cl, struct store *st,
 			      const char *key, int64_t now, int *done,
@@ -163,10 +199,9 @@ static enum err_code push_one(struct rbclient *cl, struct store *st,
 	const char *rid = key + strlen(STATUSPUSH_PREFIX);
 	struct err pe = ERR_INIT;
 	char *v = NULL, *out = NULL;
-	json_t *j = NULL, *detail;
+	json_t *j = NULL;
 	json_int_t attempts;
 	enum err_code rc, prc;
-	char *dtext;
 
 	rc = store_kv_get(st, key, &v, e);
 	if (rc != ERR_OK)
@@ -198,14 +233,7 @@ static enum err_code push_one(struct rbclient *cl, struct store *st,
 			(*failed)++;
 			log_err("refund status of %s could not be pushed to Rebound after %lld rounds, giving up (the refund itself is not affected): %s",
 				rid, (long long)attempts, pe.msg);
-			detail = json_pack("{ss ss sI}", "rebound_return_id", rid, "error", pe.msg,
-					   "attempts", attempts);
-			dtext = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-			if (store_audit_add(st, "statuspush", 0, "rebound_status_push_failed",
-					    dtext ? dtext : "{}", e) != ERR_OK)
-				log_err("audit of the failed push of %s not written: %s", rid, e->msg);
-			free(dtext);
-			json_decref(detail);
+			give_up(st, rid, pe.msg, (int64_t)attempts);
 		} else {
 			json_object_set_new(j, "next_at_ms", json_integer(now + o->push_retry_s * 1000));
 			log_warn("refund status of %s not pushed (round %lld of %lld, next in %lld s): %s",

@@ -415,6 +415,11 @@ def test_status_push_failure_gives_up_visibly_without_blocking(tmp_path, emu_fac
     assert p.returncode == 0, p.stderr
     assert "given up: 1" in p.stdout and "could not be pushed" in p.stderr
     assert state_value(tmp_path, "rebound.push:999999")["state"] == "failed"
+    db = sqlite3.connect(str(tmp_path / "rb.db"))
+    rows = db.execute("SELECT type, owner, message FROM exceptions").fetchall()
+    db.close()
+    assert len(rows) == 1 and rows[0][:2] == ("status_push_failed", "support")
+    assert "Return not found" in rows[0][2]
 
 
 def test_status_push_off_only_records(tmp_path, emu_factory):
