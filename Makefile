@@ -56,6 +56,7 @@ demo: build
 
 bench:
 	@sh bench/ingest/run.sh
+	@sh bench/rebound/run.sh
 
 clean:
 	rm -rf build build-asan .demo
