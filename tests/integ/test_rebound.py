@@ -444,3 +444,175 @@ def test_doctor_says_what_is_wrong(tmp_path, emu_factory):
                                      platform_client_id="acme-client", platform_client_secret="s-platform-1"))
     assert plat.returncode == 0, plat.stdout
     assert "token issued" in plat.stdout and "answered a lookup" in plat.stdout
+
+
+# --- notifications from the emulator into the real intake -------------------
+
+NOTIFY_SCHEMES = {
+    "token": ({"auth": "token", "token": "s3cret-token"}, "auth = token\ntoken = s3cret-token"),
+    "basic": ({"auth": "basic", "basic_user": "rebound", "basic_password": "pa55"},
+              "auth = basic\nbasic_user = rebound\nbasic_password = pa55"),
+    "hmac-hex": ({"auth": "hmac", "secret": "whsec-1", "hmac_encoding": "hex"},
+                 "auth = hmac\nhmac_secret = whsec-1"),
+    "hmac-base64-timestamp": ({"auth": "hmac", "secret": "whsec-1", "hmac_encoding": "base64",
+                               "hmac_prefix": "sha256=", "timestamp_header": "X-Rebound-Timestamp"},
+                              "auth = hmac\nhmac_secret = whsec-1\nhmac_encoding = base64\n"
+                              "timestamp_header = X-Rebound-Timestamp"),
+}
+
+
+def scenario_with(tmp_path, name, notify):
+    with open(os.path.join(SCEN, name)) as f:
+        s = json.load(f)
+    s["notify"] = dict(notify, max_attempts=notify.get("max_attempts", 3),
+                       retry_delay_ms=notify.get("retry_delay_ms", 50))
+    path = tmp_path / ("scenario-" + name)
+    path.write_text(json.dumps(s))
+    return str(path)
+
+
+def intake_daemon(tmp_path, auth, port=0):
+    text = BASE_CONFIG.replace("port = 0", "port = %d" % port)
+    text += "\n[webhook.tracking]\n%s\n\n[webhook.refund_trigger]\n%s\n" % (auth, auth)
+    return Daemon(str(tmp_path), text)
+
+
+def deliveries_settled(e):
+    return all(x["delivered"] or x["gave_up"] for x in e.state()["deliveries"])
+
+
+@pytest.mark.parametrize("scheme", sorted(NOTIFY_SCHEMES))
+def test_emulator_signs_each_scheme_as_the_intake_expects(tmp_path, emu_factory, scheme):
+    if not _intake_merged():
+        pytest.skip("intake (issue 3) not merged")
+    emu_notify, rb_auth = NOTIFY_SCHEMES[scheme]
+    d = intake_daemon(tmp_path, rb_auth)
+    try:
+        d.start()
+        e = emu_factory(scenario_with(tmp_path, "basic.json", emu_notify),
+                        notify_url="http://127.0.0.1:%d" % d.port)
+        e.post("/_emu/advance", b'{"seconds": 61}')  # Arrived at Our Hub: tracking + refund trigger
+        wait_for(lambda: len(e.state()["deliveries"]) == 4 and deliveries_settled(e))
+        dels = e.state()["deliveries"]
+        assert all(x["delivered"] and x["attempts"] == 1 for x in dels), dels
+        cfg = str(tmp_path / "returnbridge.ini")
+        kinds = sorted(ev["kind"] for ev in events(cfg))
+        assert kinds == ["refund_trigger", "tracking", "tracking", "tracking"]
+        assert rb("events", "-c", cfg, "--rejected", "--json").stdout.strip() == ""
+    finally:
+        assert d.stop() == 0, d.log()
+
+
+def test_emulator_retries_a_refused_notification_then_gives_up(tmp_path, emu_factory):
+    if not _intake_merged():
+        pytest.skip("intake (issue 3) not merged")
+    d = intake_daemon(tmp_path, "auth = hmac\nhmac_secret = the-right-one")
+    try:
+        d.start()
+        e = emu_factory(scenario_with(tmp_path, "basic.json", {"auth": "hmac", "secret": "a-wrong-one"}),
+                        notify_url="http://127.0.0.1:%d" % d.port)
+        wait_for(lambda: len(e.state()["deliveries"]) == 2 and deliveries_settled(e))
+        dels = e.state()["deliveries"]
+        assert all(x["gave_up"] and x["attempts"] == 3 and x["last_status"] == 401 for x in dels), dels
+        cfg = str(tmp_path / "returnbridge.ini")
+        assert events(cfg) == []
+        rejected = [json.loads(l) for l in rb("events", "-c", cfg, "--rejected", "--json").stdout.splitlines()]
+        assert {r["reason"]: r["count"] for r in rejected} == {"bad_signature": 6}
+    finally:
+        assert d.stop() == 0, d.log()
+
+
+def test_emulator_keeps_retrying_until_returnbridge_is_up(tmp_path, emu_factory):
+    if not _intake_merged():
+        pytest.skip("intake (issue 3) not merged")
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    e = emu_factory(scenario_with(tmp_path, "basic.json", {"auth": "token", "token": "t0k",
+                                                          "max_attempts": 8, "retry_delay_ms": 200}),
+                    notify_url="http://127.0.0.1:%d" % port)
+    time.sleep(0.5)  # the first attempts find nobody listening
+    d = intake_daemon(tmp_path, "auth = token\ntoken = t0k", port=port)
+    try:
+        d.start()
+        wait_for(lambda: deliveries_settled(e), timeout=20)
+        dels = e.state()["deliveries"]
+        assert all(x["delivered"] for x in dels) and max(x["attempts"] for x in dels) > 1, dels
+        assert len(events(str(tmp_path / "returnbridge.ini"))) == 2
+    finally:
+        assert d.stop() == 0, d.log()
+
+
+def test_duplicate_out_of_order_and_malformed_deliveries(tmp_path, emu_factory):
+    if not _intake_merged():
+        pytest.skip("intake (issue 3) not merged")
+    d = intake_daemon(tmp_path, "auth = token\ntoken = s3cret-token")
+    try:
+        d.start()
+        e = emu_factory("notify-faults.json", notify_url="http://127.0.0.1:%d" % d.port)
+        wait_for(lambda: len(e.state()["deliveries"]) == 5 and deliveries_settled(e))
+        dels = e.state()["deliveries"]
+        by_status = {}
+        for x in dels:
+            by_status.setdefault(x["status"], []).append(x)
+        # the cut body is refused (400), retried like a real sender, never stored
+        assert [x["last_status"] for x in by_status["Entered Our Network"]] == [400]
+        assert by_status["Entered Our Network"][0]["gave_up"]
+        assert len(by_status["Return Order Created"]) == 2
+        cfg = str(tmp_path / "returnbridge.ini")
+        evs = events(cfg)
+        # the duplicate is stored once; Delivered arrived before Arrived at Our Hub
+        assert len(evs) == 3
+        order = [ev["id"] for ev in sorted(evs, key=lambda ev: ev["id"])]
+        assert len(order) == 3
+        wait_for(lambda: rb("status", "-c", cfg, "(00)340434181200004001").returncode == 0)
+        st = rb("status", "-c", cfg, "(00)340434181200004001", "--json")
+        doc = json.loads(st.stdout)
+        assert doc["lines"][0]["disposition"] == "Resell"
+    finally:
+        assert d.stop() == 0, d.log()
+
+
+def test_emulator_signing_with_a_skewed_clock_is_refused_as_stale(tmp_path, emu_factory):
+    if not _intake_merged():
+        pytest.skip("intake (issue 3) not merged")
+    d = intake_daemon(tmp_path, "auth = hmac\nhmac_secret = whsec-1\ntimestamp_header = X-Rebound-Timestamp\n"
+                      "timestamp_tolerance_s = 60")
+    try:
+        d.start()
+        e = emu_factory(scenario_with(tmp_path, "basic.json",
+                                      {"auth": "hmac", "secret": "whsec-1", "timestamp_header": "X-Rebound-Timestamp",
+                                       "timestamp_skew_s": -3600, "max_attempts": 1}),
+                        notify_url="http://127.0.0.1:%d" % d.port)
+        wait_for(lambda: len(e.state()["deliveries"]) == 2 and deliveries_settled(e))
+        cfg = str(tmp_path / "returnbridge.ini")
+        rejected = [json.loads(l) for l in rb("events", "-c", cfg, "--rejected", "--json").stdout.splitlines()]
+        assert {r["reason"] for r in rejected} == {"stale_timestamp"}
+    finally:
+        assert d.stop() == 0, d.log()
+
+
+def test_backfill_draws_a_progress_bar_on_a_terminal(tmp_path, emu_factory):
+    e = emu_factory("backfill-60.json")
+    cfg = config(tmp_path, e)
+    # a pseudo-terminal on stderr: the bar (redrawn with \r), no plain lines
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.run([RB_BIN, "backfill", "-c", cfg, "--since", "2026-09-01", "--until", "2026-10-31"],
+                       stdout=subprocess.PIPE, stderr=slave, text=True, timeout=60)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    text = out.decode()
+    assert p.returncode == 0, text
+    assert "\r[##############################] 100%" in text and "backfill: window" not in text
