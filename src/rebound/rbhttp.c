@@ -204,6 +204,11 @@ enum err_code rbhttp_call(struct rbhttp *h, const char *method, const char *url,
 	}
 	r->attempts = 0;
 	for (i = 1; i <= h->o.max_attempts; i++) {
+		/* without a rate limit nothing else would notice a stop */
+		if (h->o.stop && *h->o.stop) {
+			rc = err_set(e, ERR_BUSY, "stopped before calling %s", url);
+			goto out;
+		}
 		if (h->o.rl && ratelimit_acquire(h->o.rl, e) != ERR_OK) {
 			rc = ERR_BUSY;
 			goto out;

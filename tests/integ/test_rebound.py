@@ -616,3 +616,21 @@ def test_backfill_draws_a_progress_bar_on_a_terminal(tmp_path, emu_factory):
     text = out.decode()
     assert p.returncode == 0, text
     assert "\r[##############################] 100%" in text and "backfill: window" not in text
+
+
+def test_backfill_stops_on_ctrl_c_even_without_a_rate_limit(tmp_path, emu_factory):
+    e = emu_factory("bench-2000.json")
+    cfg = config(tmp_path, e)  # rate_limit_calls = 0: no waits to notice the stop in
+    proc = subprocess.Popen([RB_BIN, "backfill", "-c", cfg, "--since", "2026-09-01", "--until", "2026-10-31",
+                             "--progress", "lines"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = ""
+    while "window 2/9" not in line:
+        line = proc.stderr.readline()
+        assert line, "backfill ended before window 2"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1 and "interrupted" in out, out + err
+    p = rb("backfill", "-c", cfg, "--since", "2026-09-01", "--until", "2026-10-31", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.splitlines()[-1])["returns_total"] == 2000
+    assert len(events(cfg)) == 2000
