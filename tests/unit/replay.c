@@ -19,6 +19,7 @@ struct answer {
 	enum rpc_net net;          /* a network fault when rec is NULL */
 	long status;               /* a raw HTTP reply when > 0 */
 	const char *body;
+	const char *result;        /* a JSON result under the request's id */
 };
 
 struct replay {
@@ -122,6 +123,11 @@ void replay_http(struct replay *r, long status, const char *body)
 	a->body = body;
 }
 
+void replay_result(struct replay *r, const char *json_result)
+{
+	push(r)->result = json_result;
+}
+
 size_t replay_pending(const struct replay *r)
 {
 	return r->tail - r->head;
@@ -207,6 +213,12 @@ enum rpc_net replay_post(const char *body, size_t len, long *status,
 	if (r->head == r->tail)
 		fail_msg("unexpected request %.300s", body);
 	a = &r->q[r->head++];
+	if (a->result) {
+		*status = 200;
+		buf_addf(reply, "{\"jsonrpc\":\"2.0\",\"id\":%" JSON_INTEGER_FORMAT ",\"result\":%s}",
+			 json_integer_value(json_object_get(req, "id")), a->result);
+		return RPC_NET_OK;
+	}
 	if (!a->rec && !a->status) {
 		snprintf(why, whylen, "injected fault %d", (int)a->net);
 		return a->net;

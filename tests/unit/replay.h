@@ -32,6 +32,9 @@ const json_t *replay_record(const struct replay *r, const char *step);
 void replay_expect(struct replay *r, const char *step, enum replay_match m);
 void replay_fault(struct replay *r, enum rpc_net net);
 void replay_http(struct replay *r, long status, const char *body);
+/* Answer the next request, whatever it is, with this JSON result (a call
+ * the recordings do not have, such as a write of another field). */
+void replay_result(struct replay *r, const char *json_result);
 
 /* Answers still queued. */
 size_t replay_pending(const struct replay *r);
