@@ -25,6 +25,7 @@ struct rpc {
 	rpc_sleep_fn *sleep;
 	void *sleep_arg;
 	int64_t next_id;
+	uint64_t connects;         /* new connections opened by curl */
 	unsigned seed;             /* retry jitter */
 	size_t nstats;
 	struct rpc_stat stats[RPC_STATS_MAX];
@@ -173,6 +174,9 @@ static enum rpc_net curl_post(const char *body, size_t len, long *status,
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, reply);
 	*status = 0;
 	rc = curl_easy_perform(r->curl);
+	if (curl_easy_getinfo(r->curl, CURLINFO_NUM_CONNECTS, &sent) == CURLE_OK)
+		r->connects += (uint64_t)sent;
+	sent = 0;
 	if (rc == CURLE_OK) {
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, status);
 		return RPC_NET_OK;
@@ -291,6 +295,11 @@ void rpc_set_sleep(struct rpc *r, rpc_sleep_fn *fn, void *arg)
 {
 	r->sleep = fn;
 	r->sleep_arg = arg;
+}
+
+uint64_t rpc_connections_opened(const struct rpc *r)
+{
+	return r->connects;
 }
 
 size_t rpc_stats(const struct rpc *r, const struct rpc_stat **out)
