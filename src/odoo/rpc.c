@@ -438,7 +438,8 @@ static enum err_code attempt(struct rpc *r, const char *body, size_t len,
 	if (buf_failed(&reply)) {
 		fault_set(f, RPC_K_BAD_REPLY, false, status, "",
 			  "reply larger than the limit");
-		rc = ERR_TOO_BIG;
+		/* Odoo did answer a write, but we cannot read what it did */
+		rc = effect == RPC_WRITE ? ERR_UNKNOWN_OUTCOME : ERR_TOO_BIG;
 		goto out;
 	}
 	if (status != 200) {
@@ -538,9 +539,12 @@ enum err_code rpc_call(struct rpc *r, const char *service, const char *method,
 	free(body);
 	if (rc == ERR_OK)
 		return ERR_OK;
-	if (rc == ERR_UNKNOWN_OUTCOME)
+	if (rc == ERR_UNKNOWN_OUTCOME) {
+		log_warn("%s.%s: outcome unknown (%s); not sent again", stat_model,
+			 stat_method, f->message);
 		return err_set(e, rc, "%s.%s: sent, but no answer came back (%s); it may have been applied: look it up before writing again",
 			       stat_model, stat_method, f->message);
+	}
 	if (f->name[0])
 		return err_set(e, rc, "%s.%s: Odoo says: %s (%s)", stat_model,
 			       stat_method, f->message, f->name);

@@ -108,9 +108,11 @@ void rpc_set_sleep(struct rpc *r, rpc_sleep_fn *fn, void *arg);
  *   ERR_INVALID   ValueError / AttributeError: our request is wrong
  *   ERR_BUSY      serialization or lock failure, 429, 503 (retryable)
  *   ERR_IO        not sent, or a read that timed out or broke (retryable)
- *   ERR_UNKNOWN_OUTCOME  a write sent without a complete answer: a
- *                 timeout, a lost connection, 502/504, a garbled reply
- *   ERR_TOO_BIG   reply over max_reply_bytes
+ *   ERR_UNKNOWN_OUTCOME  a write sent without a usable answer: a
+ *                 timeout, a lost connection, 500/502/504, a garbled or
+ *                 oversized reply
+ *   ERR_TOO_BIG   a read's reply over max_reply_bytes
+ *   ERR_CONFIG    HTTP 404 and other statuses: odoo.url is not Odoo
  * effect RPC_READ calls are retried (read_attempts, backoff) while the
  * fault is retryable; RPC_WRITE calls are sent exactly once. stat_model and
  * stat_method name the counter. Thread of the owner only. */

@@ -492,6 +492,52 @@ static void test_odoo__return_wizard_17(void **state)
 			    "Rebound RB-TEST-0001");
 }
 
+static void test_odoo__return_wizard_18(void **state)
+{
+	struct fixture *f = *state;
+	struct ops_return_line lines[] = {
+		{ .delivery_move_id = 0, .qty = 2000000 },
+		{ .delivery_move_id = 0, .qty = 1000000 },
+	};
+	struct ops_return req = {
+		.ref = "Rebound RB-TEST-0001", .location_dest_id = 34,
+		.lines = lines, .nlines = 2,
+	};
+	const json_t *wl = json_object_get(json_object_get(
+		replay_record(f->rp, "f.wizard_lines"), "response"), "result");
+	const json_t *sent;
+	char *text;
+	int64_t picking = 0;
+	struct err e = ERR_INIT;
+
+	req.delivery_id = (int64_t)json_integer_value(json_object_get(json_object_get(
+		recorded_args(f, "f.wizard_create", 6), "context"), "active_id"));
+	lines[0].delivery_move_id = (int64_t)json_integer_value(json_array_get(
+		json_object_get(json_array_get(wl, 0), "move_id"), 0));
+	lines[1].delivery_move_id = (int64_t)json_integer_value(json_array_get(
+		json_object_get(json_array_get(wl, 1), "move_id"), 0));
+	replay_expect(f->rp, "f.wizard_create", REPLAY_REQUEST);
+	replay_expect(f->rp, "f.wizard_lines", REPLAY_CALL);
+	replay_expect(f->rp, "h.wizard2_lines_write", REPLAY_CALL);
+	/* no wizard location_id on 18 (f.wizard_location is a ValueError) */
+	replay_expect(f->rp, "f.create_returns", REPLAY_REQUEST);
+	replay_expect(f->rp, "f.return_dest_quarantine", REPLAY_CALL);
+	assert_int_equal(ops_return_by_wizard(f->c, &req, &picking, &e), ERR_OK);
+	assert_int_equal(picking, (int64_t)json_integer_value(json_object_get(json_object_get(
+		json_object_get(replay_record(f->rp, "f.create_returns"), "response"), "result"), "res_id")));
+	/* 18 proposes 0 on every line: each is written */
+	sent = json_object_get(replay_sent(f->rp, replay_count(f->rp) - 3), "args");
+	text = json_dumps(json_array_get(json_array_get(sent, 5), 1), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(strstr(text, "{\"quantity\":2.0,\"to_refund\":true}"));
+	assert_non_null(strstr(text, "{\"quantity\":0.0,\"to_refund\":true}"));
+	free(text);
+	/* the destination goes on the picking, with our reference */
+	sent = json_object_get(replay_sent(f->rp, replay_count(f->rp) - 1), "args");
+	text = json_dumps(json_array_get(json_array_get(sent, 5), 1), JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"location_dest_id\":34,\"origin\":\"Rebound RB-TEST-0001\"}");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_odoo__action_dicts_are_not_done, setup17, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__action_dicts_are_not_done, setup18, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__return_wizard_17, setup17, teardown),
+		cmocka_unit_test_setup_teardown(test_odoo__return_wizard_18, setup18, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
