@@ -26,6 +26,7 @@ struct rpc {
 	void *sleep_arg;
 	int64_t next_id;
 	uint64_t connects;         /* new connections opened by curl */
+	bool sending_write;        /* the request in flight is a write */
 	unsigned seed;             /* retry jitter */
 	size_t nstats;
 	struct rpc_stat stats[RPC_STATS_MAX];
@@ -172,6 +173,11 @@ static enum rpc_net curl_post(const char *body, size_t len, long *status,
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, reply);
+	/* libcurl silently sends a request again on a fresh connection when a
+	 * reused one gave no byte back (Curl_retry_request) — Odoo may have
+	 * done the work before the connection died. A write goes on a new
+	 * connection, where curl never does that; reads keep reusing one. */
+	curl_easy_setopt(r->curl, CURLOPT_FRESH_CONNECT, r->sending_write ? 1L : 0L);
 	*status = 0;
 	rc = curl_easy_perform(r->curl);
 	if (curl_easy_getinfo(r->curl, CURLINFO_NUM_CONNECTS, &sent) == CURLE_OK)
@@ -420,6 +426,7 @@ static enum err_code attempt(struct rpc *r, const char *body, size_t len,
 	enum rpc_net net;
 	enum err_code rc;
 
+	r->sending_write = effect == RPC_WRITE;
 	net = r->post(body, len, &status, &reply, why, sizeof(why), r->post_arg);
 	switch (net) {
 	case RPC_NET_OK:

@@ -131,8 +131,10 @@ enum rpc_effect rpc_method_effect(const char *method);
 /* The counters so far; borrowed, valid until the next call. */
 size_t rpc_stats(const struct rpc *r, const struct rpc_stat **out);
 
-/* New TCP connections the curl transport opened so far: 1 for any number
- * of calls while Odoo keeps the connection alive. */
+/* New TCP connections the curl transport opened so far. Reads share one
+ * kept-alive connection; each write opens its own, because libcurl would
+ * silently send a request again when a reused connection dies before the
+ * answer, and a write must be sent once. */
 uint64_t rpc_connections_opened(const struct rpc *r);
 
 /* Stable lowercase name of a kind ("user", "concurrency"). */
