@@ -70,7 +70,8 @@ MUST_CHECK enum err_code odoo_execute(struct odoo *c, const char *model,
 MUST_CHECK enum err_code odoo_currency_decimals(struct odoo *c,
 						int64_t currency_id, int *out,
 						struct err *e);
-/* Seed the cache (connect does it for the company currency; tests too). */
+/* Seed the cache (tests; or a caller that already knows the decimals).
+ * Otherwise a currency is read on first use. */
 void odoo_currency_set(struct odoo *c, int64_t currency_id, int decimals);
 
 #endif
