@@ -262,6 +262,34 @@ static void test_odoo__quants_and_credit_note_read(void **state)
 	free(cn);
 }
 
+static void test_odoo__return_picking_and_final_locations(void **state)
+{
+	struct fixture *f = *state;
+	struct ops_picking *p = NULL;
+	struct ops_move_line *ml = NULL;
+	int64_t id;
+	size_t n = 0;
+	struct err e = ERR_INIT;
+
+	id = (int64_t)json_integer_value(json_array_get(json_array_get(
+		recorded_args(f, "f.return_picking", 5), 0), 0));
+	replay_expect(f->rp, "f.return_picking", REPLAY_ARGS);
+	assert_int_equal(ops_pickings_read(f->c, &id, 1, &p, &n, &e), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(p[0].state, "assigned");
+	assert_string_equal(p[0].origin, "Return of WH/OUT/00012");
+	assert_int_not_equal(p[0].return_id, 0);
+	assert_int_not_equal(p[0].sale_id, 0);
+	replay_expect(f->rp, "f.return_move_lines", REPLAY_CALL);
+	assert_int_equal(ops_move_lines(f->c, &id, 1, &ml, &n, &e), ERR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(ml[0].qty, 2000000);
+	assert_string_equal(ml[0].location_dest_name, "WH/Quarantine");
+	assert_false(ml[0].picked);
+	free(p);
+	free(ml);
+}
+
 /* --- batched creates, rebuilt to the recorded requests -------------------- */
 
 static void test_odoo__direct_return_create_matches_real_odoo(void **state)
@@ -550,6 +578,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_odoo__delivery_moves_invoice_lines, setup18, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__quants_and_credit_note_read, setup17, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__quants_and_credit_note_read, setup18, teardown),
+		cmocka_unit_test_setup_teardown(test_odoo__return_picking_and_final_locations, setup17, teardown),
+		cmocka_unit_test_setup_teardown(test_odoo__return_picking_and_final_locations, setup18, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__direct_return_create_matches_real_odoo, setup17, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__direct_return_create_matches_real_odoo, setup18, teardown),
 		cmocka_unit_test_setup_teardown(test_odoo__credit_notes_batch_matches_real_odoo, setup17, teardown),

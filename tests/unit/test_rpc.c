@@ -308,6 +308,27 @@ static void test_rpc__http_statuses(void **state)
 	assert_int_equal(replay_sleeps(f->rp), 0);
 }
 
+static void test_rpc__odd_replies(void **state)
+{
+	struct fixture *f = *state;
+	struct rpc_fault fault;
+	json_t *res = NULL;
+
+	/* an error without data: Odoo's outer message is kept */
+	replay_http(f->rp, 200, "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":200,\"message\":\"Odoo Server Error\"}}");
+	assert_int_equal(write_once(f, &fault, NULL), ERR_REJECTED);
+	assert_int_equal(fault.kind, RPC_K_OTHER);
+	assert_string_equal(fault.message, "Odoo Server Error");
+	/* not JSON, not an object, truncated: a read is retried, then fails */
+	replay_http(f->rp, 200, "<html>login</html>");
+	replay_http(f->rp, 200, "[]");
+	replay_http(f->rp, 200, "{\"jsonrpc\":\"2.0\",\"id\":2,\"res");
+	assert_int_equal(rpc_call(f->rpc, "common", "version", json_array(), RPC_READ,
+				  "common", "version", &res, &fault, NULL), ERR_IO);
+	assert_int_equal(fault.kind, RPC_K_BAD_REPLY);
+	assert_null(res);
+}
+
 static void test_rpc__method_effects(void **state)
 {
 	(void)state;
@@ -335,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rpc__write_that_was_never_sent_is_a_plain_io_error, setup17, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc__lock_errors_retry_reads_but_not_writes, setup17, teardown),
 		cmocka_unit_test_setup_teardown(test_rpc__http_statuses, setup17, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc__odd_replies, setup17, teardown),
 		cmocka_unit_test(test_rpc__method_effects),
 	};
 
