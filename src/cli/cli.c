@@ -25,6 +25,10 @@ static const struct cli_cmd cmds[] = {
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  -c, --config FILE   configuration file\n"
 	  "      --json          JSON instead of text\n" },
+	{ "doctor", cmd_doctor, "check that Odoo is ready: connection, version, rights, locations, journal",
+	  "  -c, --config FILE   configuration file\n"
+	  "      --json          the checks as one JSON object\n"
+	  "      --stats         also print the Odoo calls made, per model and method\n" },
 	{ "purge", cmd_purge, "erase raw notification bodies older than the retention",
 	  "  -c, --config FILE   configuration file\n"
 	  "      --days N        override store.raw_body_retention_days\n" },

@@ -53,6 +53,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_purge(struct cli *cli, int argc, char **argv);
+int cmd_doctor(struct cli *cli, int argc, char **argv);
 
 /* Find a command's table row by name (for per-command --help). */
 const struct cli_cmd *cli_find(const char *name);
