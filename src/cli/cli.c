@@ -25,6 +25,10 @@ static const struct cli_cmd cmds[] = {
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  -c, --config FILE   configuration file\n"
 	  "      --json          JSON instead of text\n" },
+	{ "doctor", cmd_doctor, "check that Odoo and Rebound are ready: connection, credentials, rights, locations, journal",
+	  "  -c, --config FILE   configuration file\n"
+	  "      --json          the checks as one JSON object\n"
+	  "      --stats         also print the Odoo calls made, per model and method\n" },
 	{ "purge", cmd_purge, "erase raw notification bodies older than the retention",
 	  "  -c, --config FILE   configuration file\n"
 	  "      --days N        override store.raw_body_retention_days\n" },
@@ -41,8 +45,6 @@ static const struct cli_cmd cmds[] = {
 	{ "push-status", cmd_push_status, "record a return's refund status and push what is due to Rebound",
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  --order REF, --amount A, --currency C, --credit-note NAME  values for the request\n"
-	  "  -c, --config FILE   configuration file\n" },
-	{ "doctor", cmd_doctor, "check credentials and endpoints of the systems returnbridge talks to",
 	  "  -c, --config FILE   configuration file\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -31,7 +31,35 @@ struct http_request {
 	const char *path;
 	struct buf body;
 	int too_big;
+	int deferred;              /* suspended until http_complete */
+	_Atomic int completed;     /* http_complete ran: resp holds the answer */
+	struct http_response resp;
+	int64_t t0;
 };
+
+struct http_request *http_defer(const struct http_request *creq)
+{
+	struct http_request *req = (struct http_request *)creq;
+
+	/* suspend now, before the work is handed on: a resume that came before
+	 * the suspend would be lost and the connection would hang */
+	req->deferred = 1;
+	MHD_suspend_connection(req->conn);
+	return req;
+}
+
+void http_complete(struct http_request *req)
+{
+	/* MHD_resume_connection is safe from any thread; the answer is sent by
+	 * the connection's own thread when it calls on_request again */
+	req->completed = 1;
+	MHD_resume_connection(req->conn);
+}
+
+struct http_response *http_deferred_response(struct http_request *req)
+{
+	return &req->resp;
+}
 
 const char *http_request_method(const struct http_request *req)
 {
@@ -185,11 +213,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (req->completed) {
+		ret = send_response(conn, &req->resp);
+		log_debug("%s %s -> %u (%lld ms, deferred)", method, url, req->resp.status,
+			  (long long)(clock_mono_ms() - req->t0));
+		return ret;
+	}
 	t0 = clock_mono_ms();
+	req->t0 = t0;
+	req->resp = resp;
 	if (req->too_big)
 		http_response_error(&resp, 413, "body_too_large", "request body exceeds server.max_body_bytes");
 	else
 		route(srv, req, &resp);
+	if (req->deferred) {
+		/* the handler kept req; it answers through http_complete */
+		buf_release(&resp.body);
+		return MHD_YES;
+	}
 	if (buf_failed(&resp.body))
 		http_response_error(&resp, 500, "internal", "response too large");
 	ret = send_response(conn, &resp);
@@ -210,6 +251,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	if (!req)
 		return;
 	buf_release(&req->body);
+	buf_release(&req->resp.body);
 	free(req);
 	*con_cls = NULL;
 }
@@ -236,7 +278,7 @@ enum err_code http_server_start(const char *address, unsigned port,
 	struct http_server *srv;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			 MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {

@@ -42,6 +42,13 @@ const char *http_request_body(const struct http_request *req, size_t *len);
 /* A header by name (case-insensitive), or NULL. */
 const char *http_request_header(const struct http_request *req, const char *name);
 
+/* Answer later, from another thread: a handler calls http_defer, keeps the
+ * returned request (it stays valid, with its body, until answered), fills
+ * http_deferred_response(req) and calls http_complete(req) exactly once.
+ * The connection's thread is free meanwhile. */
+struct http_request *http_defer(const struct http_request *req);
+struct http_response *http_deferred_response(struct http_request *req);
+void http_complete(struct http_request *req);
 /* A query-string argument ("?page=2") by name, or NULL. */
 const char *http_request_query(const struct http_request *req, const char *name);
 

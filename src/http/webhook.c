@@ -5,6 +5,7 @@
 #define LOG_COMPONENT "webhook"
 #include "http/routes.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -64,12 +65,46 @@ static void answer(const struct intake_result *r, struct http_response *resp)
 	BUG("intake outcome %d", (int)r->outcome);
 }
 
+struct pending_answer {
+	struct http_request *req;
+	const char *endpoint;
+};
+
+static void report(const struct intake_result *r, const char *endpoint)
+{
+	if (r->outcome == INTAKE_PARKED)
+		log_warn("notification at %s stored as event %lld but parked: %s", endpoint,
+			 (long long)r->event_id, r->reason);
+	else if (r->outcome == INTAKE_MALFORMED || r->outcome == INTAKE_NOT_REBOUND)
+		log_warn("refused a body at %s: %s", endpoint, r->reason);
+}
+
+/* Committer thread, after the commit: only now may the 2xx go out. */
+static void committed(void *arg, enum err_code rc, const struct intake_result *r,
+		      const struct err *e)
+{
+	struct pending_answer *pa = arg;
+	struct http_response *resp = http_deferred_response(pa->req);
+
+	(void)e;
+	if (rc != ERR_OK) {
+		http_response_error(resp, 503, "store_unavailable",
+				    "the notification could not be stored; retry later");
+	} else {
+		report(r, pa->endpoint);
+		answer(r, resp);
+	}
+	http_complete(pa->req);
+	free(pa);
+}
+
 static void receive(const struct http_request *req, struct http_response *resp,
 		    struct http_ctx *ctx, enum intake_kind kind,
 		    enum cfg_webhook_endpoint ep, const char *endpoint)
 {
+	struct intake_prepared *prepared = NULL;
+	struct pending_answer *pa;
 	struct intake_result r;
-	struct err e = ERR_INIT;
 	char detail[256];
 	enum wh_verdict v;
 	const char *body;
@@ -89,17 +124,22 @@ static void receive(const struct http_request *req, struct http_response *resp,
 		refuse(ctx, endpoint, v, detail, resp);
 		return;
 	}
-	if (intake_committer_submit(ctx->intake, kind, "webhook", body, len, &r, &e) != ERR_OK) {
-		http_response_error(resp, 503, "store_unavailable",
-				    "the notification could not be stored; retry later");
+	if (!intake_prepare(kind, "webhook", body, len, &prepared, &r)) {
+		report(&r, endpoint);
+		answer(&r, resp);
 		return;
 	}
-	if (r.outcome == INTAKE_PARKED)
-		log_warn("notification at %s stored as event %lld but parked: %s", endpoint,
-			 (long long)r.event_id, r.reason);
-	else if (r.outcome == INTAKE_MALFORMED || r.outcome == INTAKE_NOT_REBOUND)
-		log_warn("refused a body at %s: %s", endpoint, r.reason);
-	answer(&r, resp);
+	pa = calloc(1, sizeof(*pa));
+	if (!pa) {
+		intake_prepared_free(prepared);
+		http_response_error(resp, 503, "out_of_memory", "retry later");
+		return;
+	}
+	/* this HTTP thread goes back to other connections; the committer
+	 * answers this one after the commit */
+	pa->req = http_defer(req);
+	pa->endpoint = endpoint;
+	intake_committer_enqueue(ctx->intake, prepared, committed, pa);
 }
 
 void http_webhook_tracking(const struct http_request *req,

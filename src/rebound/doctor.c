@@ -9,12 +9,28 @@
 #include "rebound/statuspush.h"
 #include "util/clock.h"
 
-static void line(FILE *out, const char *verdict, const char *what, const char *why)
+struct out {
+	doctor_rebound_fn *fn;
+	void *arg;
+};
+
+static void line(const struct out *out, const char *verdict, const char *what,
+		 const char *why)
 {
-	fprintf(out, "%-4s  %s%s%s\n", verdict, what, why && *why ? ": " : "", why ? why : "");
+	out->fn(verdict, what, why ? why : "", out->arg);
 }
 
-static int check_legacy(struct rbclient *cl, const struct cfg *c, FILE *out)
+/* why, then a hint on what to do */
+static void line2(const struct out *out, const char *verdict, const char *what,
+		  const char *why, const char *hint)
+{
+	char text[ERR_MSG_MAX + 200];
+
+	snprintf(text, sizeof(text), "%s; %s", why, hint);
+	line(out, verdict, what, text);
+}
+
+static int check_legacy(struct rbclient *cl, const struct cfg *c, const struct out *out)
 {
 	int64_t today = clock_now_ms() / 86400000;
 	char from[11], to[11], what[600];
@@ -36,17 +52,15 @@ static int check_legacy(struct rbclient *cl, const struct cfg *c, FILE *out)
 		line(out, "FAIL", what, e.msg);
 		return 1;
 	case ERR_INVALID:
-		line(out, "FAIL", what, e.msg);
-		fprintf(out, "      this does not look like Rebound's legacy API: check rebound.legacy_url (it ends in /api)\n");
+		line2(out, "FAIL", what, e.msg, "this does not look like Rebound's legacy API: check rebound.legacy_url (it ends in /api)");
 		return 1;
 	default:
-		line(out, "FAIL", what, e.msg);
-		fprintf(out, "      cannot reach it: check the URL, DNS, the firewall and the proxy\n");
+		line2(out, "FAIL", what, e.msg, "cannot reach it: check the URL, DNS, the firewall and the proxy");
 		return 1;
 	}
 }
 
-static int check_platform(struct rbclient *cl, const struct cfg *c, FILE *out)
+static int check_platform(struct rbclient *cl, const struct cfg *c, const struct out *out)
 {
 	struct err e = ERR_INIT;
 	const char *tok = NULL;
@@ -68,15 +82,14 @@ static int check_platform(struct rbclient *cl, const struct cfg *c, FILE *out)
 	rc = platform_return_orders(rbclient_platform(cl), "returnbridge-doctor", &orders, &e);
 	json_decref(orders);
 	if (rc != ERR_OK) {
-		line(out, "FAIL", what, e.msg);
-		fprintf(out, "      the token works but this path does not: check rebound.platform_orders_path with Rebound\n");
+		line2(out, "FAIL", what, e.msg, "the token works but this path does not: check rebound.platform_orders_path with Rebound");
 		return 1;
 	}
 	line(out, "ok", what, "answered a lookup by client order id");
 	return 0;
 }
 
-static int check_push(const struct cfg *c, FILE *out)
+static int check_push(const struct cfg *c, const struct out *out)
 {
 	struct statuspush_refund r = { "R-1", "SO-1", "1.00", "EUR", "RINV/1" };
 	struct err e = ERR_INIT;
@@ -95,8 +108,9 @@ static int check_push(const struct cfg *c, FILE *out)
 	return 0;
 }
 
-int doctor_rebound(const struct cfg *c, FILE *out)
+int doctor_rebound(const struct cfg *c, doctor_rebound_fn *fn, void *arg)
 {
+	struct out o = { fn, arg }, *out = &o;
 	struct cfg quick = *c;   /* shallow: only integers change, nothing freed */
 	struct rbclient *cl = NULL;
 	struct err e = ERR_INIT;

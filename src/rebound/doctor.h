@@ -6,13 +6,15 @@
 #ifndef REBOUND_DOCTOR_H
 #define REBOUND_DOCTOR_H
 
-#include <stdio.h>
-
 #include "util/cfg.h"
 
-/* Print one line per check to out ("ok", "FAIL" or "skip", what, why).
- * Returns the number of failed checks. Makes at most a few calls, each
- * tried once. */
-int doctor_rebound(const struct cfg *c, FILE *out);
+/* One finished check: status is "ok", "skip" or "FAIL"; title says what
+ * was checked, detail what was found and what to do. */
+typedef void doctor_rebound_fn(const char *status, const char *title,
+			       const char *detail, void *arg);
+
+/* Run the Rebound checks for c, reporting each through fn. Returns the
+ * number of failed checks. Makes at most a few calls, each tried once. */
+int doctor_rebound(const struct cfg *c, doctor_rebound_fn *fn, void *arg);
 
 #endif

@@ -156,12 +156,18 @@ enum err_code intake_submit(struct store *st, enum intake_kind kind,
 
 /* --- group commit --------------------------------------------------------- */
 
+/* A prepared notification in the committer's queue. Submitted either
+ * synchronously (the submitter waits on `done`; the waiter lives on its
+ * stack) or with a callback (heap, freed by the committer after the call). */
 struct waiter {
 	struct prepared p;
 	struct intake_result *res;
+	struct intake_result own;  /* res points here for callback waiters */
 	enum err_code rc;
 	struct err err;
 	bool done;
+	intake_done_fn *cb;
+	void *cb_arg;
 	struct waiter *next;
 };
 
@@ -187,11 +193,11 @@ static void read_hook(struct intake_committer *c)
 		return;
 	if (strcmp(h, "fail") == 0)
 		c->fail = true;
-	else if (strncmp(h, "stall:", 6) == 0 &&
-		 parse_int64(h + 6, 0, 600000, &c->stall_ms, &e) == ERR_OK)
-		;
-	else
+	else if (strncmp(h, "stall:", 6) != 0 ||
+		 parse_int64(h + 6, 0, 600000, &c->stall_ms, &e) != ERR_OK) {
 		log_warn("ignoring RETURNBRIDGE_TEST_COMMIT_HOOK=%s (use stall:MS or fail)", h);
+		return;
+	}
 	log_warn("test hook active: commits %s", c->fail ? "fail" : "are delayed");
 }
 
@@ -201,7 +207,7 @@ static void commit_batch(struct intake_committer *c, struct waiter *batch)
 	int64_t ids[BATCH_MAX];
 	bool dup[BATCH_MAX];
 	struct err e = ERR_INIT;
-	struct waiter *w;
+	struct waiter *w, *next, *callbacks = NULL;
 	enum err_code rc;
 	size_t n = 0, i;
 	struct timespec ts;
@@ -220,17 +226,30 @@ static void commit_batch(struct intake_committer *c, struct waiter *batch)
 	if (rc != ERR_OK)
 		log_err("storing %zu notification(s) failed, answering 503 so Rebound retries: %s", n, e.msg);
 	pthread_mutex_lock(&c->lock);
-	for (w = batch, i = 0; w; w = w->next, i++) {
+	for (w = batch, i = 0; w; w = next, i++) {
+		next = w->next;
 		w->rc = rc;
 		w->err = e;
 		if (rc == ERR_OK)
 			settle(&w->p, ids[i], dup[i], w->res);
-		w->done = true;
+		if (w->cb) {
+			/* ours: answered after the lock is released */
+			w->next = callbacks;
+			callbacks = w;
+			continue;
+		}
+		w->done = true; /* the submitter may free it once we unlock */
 	}
 	c->batches++;
 	c->events += (int64_t)n;
 	pthread_cond_broadcast(&c->done);
 	pthread_mutex_unlock(&c->lock);
+	for (w = callbacks; w; w = next) {
+		next = w->next;
+		w->cb(w->cb_arg, w->rc, w->res, &w->err);
+		prepared_release(&w->p);
+		free(w);
+	}
 }
 
 static void *committer_main(void *arg)
@@ -300,6 +319,15 @@ void intake_committer_free(struct intake_committer *c)
 	free(c);
 }
 
+static void enqueue(struct intake_committer *c, struct waiter *w)
+{
+	pthread_mutex_lock(&c->lock);
+	*c->tail = w;
+	c->tail = &w->next;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+}
+
 enum err_code intake_committer_submit(struct intake_committer *c,
 				      enum intake_kind kind, const char *source,
 				      const char *body, size_t len,
@@ -312,10 +340,8 @@ enum err_code intake_committer_submit(struct intake_committer *c,
 	if (!prepare(kind, source, body, len, &w.p, res))
 		return ERR_OK;
 	w.res = res;
+	enqueue(c, &w);
 	pthread_mutex_lock(&c->lock);
-	*c->tail = &w;
-	c->tail = &w.next;
-	pthread_cond_signal(&c->work);
 	while (!w.done)
 		pthread_cond_wait(&c->done, &c->lock);
 	pthread_mutex_unlock(&c->lock);
@@ -324,6 +350,48 @@ enum err_code intake_committer_submit(struct intake_committer *c,
 		*e = w.err;
 	prepared_release(&w.p);
 	return rc;
+}
+
+int intake_prepare(enum intake_kind kind, const char *source, const char *body,
+		   size_t len, struct intake_prepared **out, struct intake_result *res)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w) {
+		memset(res, 0, sizeof(*res));
+		res->outcome = INTAKE_MALFORMED;
+		snprintf(res->reason, sizeof(res->reason), "out of memory");
+		return 0;
+	}
+	if (!prepare(kind, source, body, len, &w->p, res)) {
+		free(w);
+		return 0;
+	}
+	w->own = *res; /* the park reason, if any, travels with it */
+	*out = (struct intake_prepared *)w;
+	return 1;
+}
+
+void intake_prepared_free(struct intake_prepared *p)
+{
+	struct waiter *w = (struct waiter *)p;
+
+	if (!w)
+		return;
+	prepared_release(&w->p);
+	free(w);
+}
+
+void intake_committer_enqueue(struct intake_committer *c, struct intake_prepared *p,
+			      intake_done_fn *cb, void *arg)
+{
+	struct waiter *w = (struct waiter *)p;
+
+	w->res = &w->own;
+	w->cb = cb;
+	w->cb_arg = arg;
+	enqueue(c, w);
 }
 
 /* --- applying stored events to returns ------------------------------------ */

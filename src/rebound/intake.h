@@ -60,6 +60,25 @@ MUST_CHECK enum err_code intake_committer_submit(struct intake_committer *c,
 						 struct intake_result *res,
 						 struct err *e);
 
+/* The same without blocking the caller, in two steps so the caller can
+ * get ready to be answered (e.g. suspend its connection) in between:
+ * intake_prepare classifies and normalises on the calling thread. It
+ * returns 0 when *res is already final (malformed, not Rebound: nothing to
+ * store); else 1 and *out, which intake_committer_enqueue takes over. cb
+ * runs on the committer thread after the commit, with the outcome; it must
+ * not block. The body must stay valid until cb has run. */
+struct intake_prepared;
+typedef void intake_done_fn(void *arg, enum err_code rc,
+			    const struct intake_result *res, const struct err *e);
+
+int intake_prepare(enum intake_kind kind, const char *source, const char *body,
+		   size_t len, struct intake_prepared **out,
+		   struct intake_result *res);
+void intake_prepared_free(struct intake_prepared *p);
+void intake_committer_enqueue(struct intake_committer *c,
+			      struct intake_prepared *p, intake_done_fn *cb,
+			      void *arg);
+
 /* Apply up to max stored, unprocessed events to returns (identity rule,
  * lines, milestones), oldest first. *done = how many were processed.
  * Main loop only. */

@@ -37,6 +37,7 @@ static enum err_code check_listen(const char *v, struct err *e);
 static enum err_code check_url(const char *v, struct err *e);
 static enum err_code check_header(const char *v, struct err *e);
 static enum err_code check_header_opt(const char *v, struct err *e);
+static enum err_code check_nonempty(const char *v, struct err *e);
 
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
@@ -117,6 +118,20 @@ static const struct cfg_key keys[] = {
 	      "API key or password; use env:VAR or file:/path rather than the literal"),
 	K_INT("odoo.timeout_ms", odoo_timeout_ms, "30000", 100, 600000, 0,
 	      "per-call timeout for Odoo requests"),
+	K_INT("odoo.connect_timeout_ms", odoo_connect_timeout_ms, "10000", 100, 600000, 0,
+	      "how long to wait for Odoo to accept a connection"),
+	K_INT("odoo.read_attempts", odoo_read_attempts, "3", 1, 10, 0,
+	      "tries for a read that failed on the network or a lock; writes are never retried"),
+	K_INT("odoo.retry_backoff_ms", odoo_retry_backoff_ms, "500", 0, 60000, 0,
+	      "first pause before retrying a read; doubles each time, with jitter"),
+	K_STR("disposition.stock", disposition_stock, "WH/Stock", 0, NULL,
+	      "full name of the sellable stock location (target `stock`)"),
+	K_STR("disposition.quarantine", disposition_quarantine, "WH/Quarantine", 0, NULL,
+	      "full name of the quarantine location, outside sellable stock (target `quarantine`)"),
+	K_STR("disposition.scrap", disposition_scrap, "Virtual Locations/Scrap", 0, NULL,
+	      "full name of the scrap location (target `scrap`)"),
+	K_STR("disposition.default", disposition_default, "quarantine", 0, check_nonempty,
+	      "target for a line no reason or grade below matches: stock, quarantine, scrap or a location"),
 	/* [rebound]: API clients, poller, backfill, status push (docs/rebound.md).
 	 * The poller thread reads them at start: changes need a restart. */
 	K_ENUM("rebound.api", rebound_api, "none", rebound_api_choices, F_NO_RELOAD,
@@ -183,6 +198,24 @@ static const struct cfg_key keys[] = {
 	      "seconds between push rounds"),
 };
 
+/* Map sections: any key is allowed, each one a row of data. */
+struct cfg_map_section {
+	const char *name;          /* the [section] */
+	const char *pattern;       /* its name in the key list */
+	size_t off;
+	const char *range;         /* what a value may be, for --keys */
+	const char *help;
+};
+
+static const struct cfg_map_section maps[] = {
+	{ "disposition.reason", "disposition.reason.*", O(disposition_reason), "stock|quarantine|scrap|LOCATION",
+	  "Rebound reason code (as Rebound sends it, any case) = target" },
+	{ "disposition.grade", "disposition.grade.*", O(disposition_grade), "stock|quarantine|scrap|LOCATION",
+	  "hub grade or final disposition = target; a grade wins over the reason" },
+};
+
+#define MAP_MAX_ENTRIES 512
+
 static const char *const type_names[] = { "string", "integer", "choice" };
 
 static const struct cfg_key *find_key(const char *name)
@@ -193,6 +226,40 @@ static const struct cfg_key *find_key(const char *name)
 		if (strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+static struct cfg_map *map_field(struct cfg *c, const struct cfg_map_section *m)
+{
+	return (struct cfg_map *)(void *)((char *)c + m->off);
+}
+
+static const struct cfg_map *cmap_field(const struct cfg *c,
+					const struct cfg_map_section *m)
+{
+	return (const struct cfg_map *)(const void *)((const char *)c + m->off);
+}
+
+const char *cfg_map_get(const struct cfg_map *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcasecmp(m->items[i].key, key) == 0)
+			return m->items[i].value;
+	return NULL;
+}
+
+static void map_release(struct cfg_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->items[i].key);
+		free(m->items[i].value);
+	}
+	free(m->items);
+	m->items = NULL;
+	m->n = 0;
 }
 
 static char **str_field(struct cfg *c, const struct cfg_key *k)
@@ -222,6 +289,13 @@ static enum err_code check_listen(const char *v, struct err *e)
 	if (inet_pton(AF_INET, v, addr) == 1 || inet_pton(AF_INET6, v, addr) == 1)
 		return ERR_OK;
 	return err_set(e, ERR_INVALID, "\"%s\" is not an IP address (use 127.0.0.1, 0.0.0.0 or ::)", v);
+}
+
+static enum err_code check_nonempty(const char *v, struct err *e)
+{
+	if (*v)
+		return ERR_OK;
+	return err_set(e, ERR_INVALID, "must not be empty");
 }
 
 static enum err_code check_url(const char *v, struct err *e)
@@ -333,6 +407,8 @@ void cfg_release(struct cfg *c)
 		free(*sp);
 		*sp = NULL;
 	}
+	for (i = 0; i < ARRAY_LEN(maps); i++)
+		map_release(map_field(c, &maps[i]));
 	free(c->source);
 	c->source = NULL;
 }
@@ -346,6 +422,7 @@ struct load_ctx {
 	int nproblems;
 	unsigned char seen[ARRAY_LEN(keys)];
 	int seen_line[ARRAY_LEN(keys)];
+	unsigned char map_seen[ARRAY_LEN(maps)];
 };
 
 static void add_problem(struct load_ctx *x, int line, const char *key,
@@ -422,6 +499,62 @@ static enum err_code resolve_secret(const char *base_dir, const char *v,
 	return *out ? ERR_OK : err_set(e, ERR_NOMEM, "out of memory");
 }
 
+static const struct cfg_map_section *find_map(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(maps); i++)
+		if (strcmp(maps[i].name, section) == 0)
+			return &maps[i];
+	return NULL;
+}
+
+static void map_entry(struct load_ctx *x, const struct cfg_map_section *ms,
+		      int line, const char *key, const char *value)
+{
+	struct cfg_map *m = map_field(x->c, ms);
+	struct cfg_map_entry *grown;
+	char full[200];
+	char msg[300];
+	size_t i;
+
+	snprintf(full, sizeof(full), "%s.%s", ms->name, key);
+	if (!x->map_seen[ms - maps]) {
+		x->map_seen[ms - maps] = 1;
+		if (x->rep)
+			x->rep->keys_set++;
+	}
+	for (i = 0; i < m->n; i++) {
+		if (strcasecmp(m->items[i].key, key) == 0) {
+			snprintf(msg, sizeof(msg), "set twice (first on line %d; keys ignore case)",
+				 m->items[i].line);
+			add_problem(x, line, full, msg);
+			return;
+		}
+	}
+	if (strlen(key) > 100 || !*value || strlen(value) > 200) {
+		add_problem(x, line, full, *value ? "key or value too long (100 / 200 characters at most)"
+					      : "needs a target: stock, quarantine, scrap or a location's full name");
+		return;
+	}
+	if (m->n == MAP_MAX_ENTRIES) {
+		add_problem(x, line, full, "too many entries in this section (512 at most)");
+		return;
+	}
+	grown = realloc(m->items, (m->n + 1) * sizeof(*m->items));
+	if (!grown) {
+		add_problem(x, line, full, "out of memory");
+		return;
+	}
+	m->items = grown;
+	m->items[m->n].key = strdup(key);
+	m->items[m->n].value = strdup(value);
+	m->items[m->n].line = line;
+	m->n++;
+	if (!m->items[m->n - 1].key || !m->items[m->n - 1].value)
+		add_problem(x, line, full, "out of memory");
+}
+
 static void on_entry(int line, const char *section, const char *key,
 		     const char *value, void *arg)
 {
@@ -440,6 +573,10 @@ static void on_entry(int line, const char *section, const char *key,
 	}
 	snprintf(full, sizeof(full), "%s.%s", section, key);
 	k = find_key(full);
+	if (!k && find_map(section)) {
+		map_entry(x, find_map(section), line, key, value);
+		return;
+	}
 	if (!k) {
 		add_problem(x, line, full, "unknown key (check the spelling; `returnbridge check-config --keys` lists every key)");
 		return;
@@ -515,6 +652,30 @@ static void webhook_checks(struct load_ctx *x)
 	}
 }
 
+/* A target is stock, quarantine or scrap (then that location key must be
+ * set) or a location's full name (checked in Odoo by `returnbridge doctor`). */
+static void check_target(struct load_ctx *x, int line, const char *key,
+			 const char *target)
+{
+	const struct cfg *c = x->c;
+	const char *loc = NULL;
+	char msg[300];
+
+	if (strcasecmp(target, "stock") == 0)
+		loc = c->disposition_stock;
+	else if (strcasecmp(target, "quarantine") == 0)
+		loc = c->disposition_quarantine;
+	else if (strcasecmp(target, "scrap") == 0)
+		loc = c->disposition_scrap;
+	else
+		return;
+	if (*loc)
+		return;
+	snprintf(msg, sizeof(msg), "target \"%s\" needs disposition.%s to name a location",
+		 target, target);
+	add_problem(x, line, key, msg);
+}
+
 /* The chosen Rebound API needs its credentials. */
 static void rebound_cross_checks(struct load_ctx *x)
 {
@@ -537,6 +698,9 @@ static void rebound_cross_checks(struct load_ctx *x)
 static void cross_checks(struct load_ctx *x)
 {
 	const struct cfg *c = x->c;
+	const struct cfg_map *m;
+	char full[200];
+	size_t i, j;
 
 	webhook_checks(x);
 
@@ -547,6 +711,14 @@ static void cross_checks(struct load_ctx *x)
 		add_problem(x, 0, "store.path", "must not be empty");
 	if (*c->odoo_url && (!*c->odoo_database || !*c->odoo_user || !*c->odoo_api_key))
 		add_problem(x, key_line(x, "odoo.url"), "odoo.url", "odoo.url is set, so odoo.database, odoo.user and odoo.api_key are needed too");
+	check_target(x, key_line(x, "disposition.default"), "disposition.default", c->disposition_default);
+	for (i = 0; i < ARRAY_LEN(maps); i++) {
+		m = cmap_field(c, &maps[i]);
+		for (j = 0; j < m->n; j++) {
+			snprintf(full, sizeof(full), "%s.%s", maps[i].name, m->items[j].key);
+			check_target(x, m->items[j].line, full, m->items[j].value);
+		}
+	}
 	rebound_cross_checks(x);
 }
 
@@ -673,6 +845,35 @@ static void json_escape(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void print_maps(const struct cfg *c, bool json, FILE *f)
+{
+	const struct cfg_map *m;
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_LEN(maps); i++) {
+		m = cmap_field(c, &maps[i]);
+		if (json) {
+			fputc(',', f);
+			json_escape(f, maps[i].name);
+			fputs(":{", f);
+		} else {
+			fprintf(f, "\n[%s]\n", maps[i].name);
+		}
+		for (j = 0; j < m->n; j++) {
+			if (json) {
+				fputs(j ? "," : "", f);
+				json_escape(f, m->items[j].key);
+				fputc(':', f);
+				json_escape(f, m->items[j].value);
+			} else {
+				fprintf(f, "%s = %s\n", m->items[j].key, m->items[j].value);
+			}
+		}
+		if (json)
+			fputc('}', f);
+	}
+}
+
 void cfg_print(const struct cfg *c, bool json, FILE *f)
 {
 	char section[64] = "";
@@ -705,6 +906,7 @@ void cfg_print(const struct cfg *c, bool json, FILE *f)
 		}
 		fprintf(f, "%s = %s\n", dot + 1, buf_str(&v));
 	}
+	print_maps(c, json, f);
 	if (json)
 		fputs("}\n", f);
 	buf_release(&v);
@@ -757,7 +959,7 @@ int cfg_keep_no_reload(const struct cfg *cur, struct cfg *next,
 
 size_t cfg_key_count(void)
 {
-	return ARRAY_LEN(keys);
+	return ARRAY_LEN(keys) + ARRAY_LEN(maps);
 }
 
 bool cfg_key_info(size_t i, struct cfg_key_desc *d)
@@ -766,8 +968,20 @@ bool cfg_key_info(size_t i, struct cfg_key_desc *d)
 	struct buf b = BUF_INIT(sizeof(d->range) - 1);
 	size_t j;
 
-	if (i >= ARRAY_LEN(keys))
+	if (i >= ARRAY_LEN(keys) + ARRAY_LEN(maps))
 		return false;
+	if (i >= ARRAY_LEN(keys)) {
+		const struct cfg_map_section *ms = &maps[i - ARRAY_LEN(keys)];
+
+		d->name = ms->pattern;
+		d->type = "map";
+		d->def = "";
+		d->secret = false;
+		d->reloadable = true;
+		d->help = ms->help;
+		snprintf(d->range, sizeof(d->range), "%s", ms->range);
+		return true;
+	}
 	k = &keys[i];
 	d->name = k->name;
 	d->type = type_names[k->type];

@@ -34,6 +34,22 @@ struct cfg_webhook {
 	int64_t timestamp_tolerance_s;
 };
 
+/* A map section: every key in it is data (a Rebound reason code, a hub
+ * grade), not a fixed name. Keys keep their spelling; lookups ignore case. */
+struct cfg_map_entry {
+	char *key;
+	char *value;
+	int line;                  /* where the file set it; 0 for none */
+};
+
+struct cfg_map {
+	size_t n;
+	struct cfg_map_entry *items;
+};
+
+/* The value for key (case-insensitive), or NULL. Borrowed. */
+const char *cfg_map_get(const struct cfg_map *m, const char *key);
+
 struct cfg {
 	char *source;              /* file it came from, "" for defaults */
 	/* [server] */
@@ -61,6 +77,18 @@ struct cfg {
 	char *odoo_user;
 	char *odoo_api_key;        /* SECRET */
 	int64_t odoo_timeout_ms;
+	int64_t odoo_connect_timeout_ms;
+	int64_t odoo_read_attempts;
+	int64_t odoo_retry_backoff_ms;
+	/* [disposition]: where returned goods go in Odoo */
+	char *disposition_stock;       /* location full names, e.g. WH/Stock */
+	char *disposition_quarantine;
+	char *disposition_scrap;
+	char *disposition_default;     /* a target: see cfg_map below */
+	/* [disposition.reason] and [disposition.grade]: code -> target, where
+	 * a target is stock, quarantine, scrap or a location's full name */
+	struct cfg_map disposition_reason;
+	struct cfg_map disposition_grade;
 	/* [rebound] (API clients, poller, backfill, status push) */
 	int rebound_api;           /* enum cfg_rebound_api */
 	char *rebound_legacy_url;
@@ -105,7 +133,7 @@ struct cfg_problem {
 struct cfg_report {
 	int count;                 /* may exceed CFG_PROBLEMS_MAX; extra are dropped */
 	struct cfg_problem items[CFG_PROBLEMS_MAX];
-	int keys_set;              /* keys the file set */
+	int keys_set;              /* keys the file set (a map section: one) */
 };
 
 /* Fill *c with every default. ERR_NOMEM only. Release with cfg_release. */
@@ -141,12 +169,13 @@ typedef void cfg_kept_fn(const char *key, void *arg);
 int cfg_keep_no_reload(const struct cfg *cur, struct cfg *next,
 		       cfg_kept_fn *on_kept, void *arg);
 
-/* Number of keys in the table. */
+/* Number of keys in the table; a map section counts as one key, named
+ * "section.*" with type "map". */
 size_t cfg_key_count(void);
 
 struct cfg_key_desc {
 	const char *name;          /* "section.key" */
-	const char *type;          /* "string", "integer", "choice" */
+	const char *type;          /* "string", "integer", "choice", "map" */
 	const char *def;           /* default, as written in a file */
 	char range[128];           /* "0..65535", "error|warn|info|debug", "" */
 	bool secret;

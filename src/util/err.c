@@ -20,6 +20,9 @@ static const char *const names[] = {
 	[ERR_BUSY] = "busy",
 	[ERR_UNSUPPORTED] = "unsupported",
 	[ERR_INTERNAL] = "internal",
+	[ERR_DENIED] = "denied",
+	[ERR_REJECTED] = "rejected",
+	[ERR_UNKNOWN_OUTCOME] = "unknown_outcome",
 };
 static_assert(ARRAY_LEN(names) == ERR__COUNT, "err name table");
 

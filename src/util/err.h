@@ -29,6 +29,11 @@ enum err_code {
 	ERR_BUSY,       /* locked or in use; retry later */
 	ERR_UNSUPPORTED,/* not built or not available here */
 	ERR_INTERNAL,   /* a broken invariant */
+	ERR_DENIED,     /* the remote refused our credentials or access rights */
+	ERR_REJECTED,   /* the remote refused the request on a business rule */
+	ERR_UNKNOWN_OUTCOME, /* a write was sent but no answer came back (timeout,
+	                      * lost connection): it may or may not have been
+	                      * applied; find out before writing again */
 	ERR__COUNT
 };
 

@@ -259,6 +259,78 @@ static void test_cfg__sample_config_is_valid(void **state)
 	cfg_release(&c);
 }
 
+static void test_cfg__disposition_map_sections(void **state)
+{
+	const char *text =
+		"[disposition]\n"
+		"quarantine = WH/Quarantine\n"
+		"default = stock\n"
+		"[disposition.reason]\n"
+		"Too large = stock\n"
+		"Damaged = quarantine\n"
+		"Wrong item sent = WH/Returns/Inspect\n"
+		"[disposition.grade]\n"
+		"C = scrap\n";
+	struct cfg_report rep;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	char *printed;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(text, "t.ini", NULL, &c, &rep, &e), ERR_OK);
+	assert_int_equal(c.disposition_reason.n, 3);
+	/* reason codes are data: any spelling, looked up without case */
+	assert_string_equal(cfg_map_get(&c.disposition_reason, "too LARGE"), "stock");
+	assert_string_equal(cfg_map_get(&c.disposition_reason, "wrong item sent"),
+			    "WH/Returns/Inspect");
+	assert_null(cfg_map_get(&c.disposition_reason, "Too small"));
+	assert_string_equal(cfg_map_get(&c.disposition_grade, "c"), "scrap");
+	assert_int_equal(c.disposition_reason.items[1].line, 6);
+	printed = print_to_string(&c, false);
+	assert_non_null(strstr(printed, "[disposition.reason]\nToo large = stock\n"));
+	free(printed);
+	printed = print_to_string(&c, true);
+	assert_non_null(strstr(printed, "\"disposition.grade\":{\"C\":\"scrap\"}"));
+	free(printed);
+	cfg_release(&c);
+}
+
+static void test_cfg__disposition_problems_have_lines(void **state)
+{
+	const char *text =
+		"[disposition]\n"
+		"scrap =\n"                        /* line 2 */
+		"[disposition.reason]\n"
+		"Damaged = quarantine\n"
+		"damaged = stock\n"                /* line 5: twice, case ignored */
+		"Broken = scrap\n"                 /* line 6: scrap names nothing */
+		"Empty =\n"                        /* line 7 */
+		"[disposition.nonsense]\n"
+		"x = y\n";                         /* line 9: unknown */
+	struct cfg_report rep;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	const struct cfg_problem *p;
+
+	(void)state;
+	assert_int_equal(cfg_load_string(text, "t.ini", NULL, &c, &rep, &e), ERR_CONFIG);
+	p = find_problem(&rep, "disposition.reason.damaged");
+	assert_non_null(p);
+	assert_int_equal(p->line, 5);
+	assert_non_null(strstr(p->msg, "first on line 4"));
+	p = find_problem(&rep, "disposition.reason.Broken");
+	assert_non_null(p);
+	assert_int_equal(p->line, 6);
+	assert_non_null(strstr(p->msg, "disposition.scrap"));
+	p = find_problem(&rep, "disposition.reason.Empty");
+	assert_non_null(p);
+	assert_int_equal(p->line, 7);
+	p = find_problem(&rep, "disposition.nonsense.x");
+	assert_non_null(p);
+	assert_int_equal(p->line, 9);
+	assert_int_equal(rep.count, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_cfg__reload_keeps_restart_only_keys),
 		cmocka_unit_test(test_cfg__key_table_is_consistent),
 		cmocka_unit_test(test_cfg__sample_config_is_valid),
+		cmocka_unit_test(test_cfg__disposition_map_sections),
+		cmocka_unit_test(test_cfg__disposition_problems_have_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
