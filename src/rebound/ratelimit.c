@@ -1,9 +1,13 @@
 /* rebound/ratelimit: token bucket in integer micro-tokens. */
 #include "rebound/ratelimit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/clock.h"
 
@@ -22,7 +26,50 @@ struct ratelimit {
 	ratelimit_clock_fn *clock;
 	ratelimit_sleep_fn *sleep;
 	void *arg;
+	int fd;                 /* shared state file (ratelimit_share), or -1 */
 };
+
+#define SHARE_MAGIC 0x72626c696d697431LL /* "rblimit1" */
+
+/* The bucket as it sits in the shared file. */
+struct shared {
+	int64_t magic;
+	int64_t tokens;
+	int64_t at;
+	int64_t paused_until;
+};
+
+/* Take the bucket: this process's threads (mutex), then every process
+ * sharing the file (flock), whose latest state is then ours. */
+static void enter(struct ratelimit *rl)
+{
+	struct shared sh;
+
+	pthread_mutex_lock(&rl->lock);
+	if (rl->fd < 0)
+		return;
+	if (flock(rl->fd, LOCK_EX) != 0)
+		return; /* unshared for this call: still limited in-process */
+	if (pread(rl->fd, &sh, sizeof(sh), 0) == (ssize_t)sizeof(sh) && sh.magic == SHARE_MAGIC) {
+		rl->tokens = sh.tokens < rl->capacity ? sh.tokens : rl->capacity;
+		rl->at = sh.at;
+		rl->paused_until = sh.paused_until;
+	}
+}
+
+static void leave(struct ratelimit *rl, int changed)
+{
+	struct shared sh = { SHARE_MAGIC, rl->tokens, rl->at, rl->paused_until };
+
+	/* a failed write costs at most one burst: the next process then
+	 * starts from the state before, or a full bucket */
+	if (rl->fd >= 0) {
+		if (changed && pwrite(rl->fd, &sh, sizeof(sh), 0) != (ssize_t)sizeof(sh))
+			(void)ftruncate(rl->fd, 0);
+		(void)flock(rl->fd, LOCK_UN);
+	}
+	pthread_mutex_unlock(&rl->lock);
+}
 
 static int64_t real_clock(void *arg)
 {
@@ -73,7 +120,25 @@ enum err_code ratelimit_new(int64_t calls, int64_t window_ms, int64_t burst,
 	}
 	rl->tokens = rl->capacity;
 	rl->at = rl->clock(rl->arg);
+	rl->fd = -1;
 	*out = rl;
+	return ERR_OK;
+}
+
+enum err_code ratelimit_share(struct ratelimit *rl, const char *path,
+			      struct err *e)
+{
+	char buf[128];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set(e, ERR_IO, "rate limit state %s: %s", path,
+			       err_errno_str(errno, buf, sizeof(buf)));
+	pthread_mutex_lock(&rl->lock);
+	if (rl->fd >= 0)
+		close(rl->fd);
+	rl->fd = fd;
+	pthread_mutex_unlock(&rl->lock);
 	return ERR_OK;
 }
 
@@ -81,6 +146,8 @@ void ratelimit_free(struct ratelimit *rl)
 {
 	if (!rl)
 		return;
+	if (rl->fd >= 0)
+		close(rl->fd);
 	pthread_mutex_destroy(&rl->lock);
 	free(rl);
 }
@@ -121,9 +188,9 @@ int64_t ratelimit_wait_ms(struct ratelimit *rl)
 {
 	int64_t ms;
 
-	pthread_mutex_lock(&rl->lock);
+	enter(rl);
 	ms = wait_locked(rl, rl->clock(rl->arg));
-	pthread_mutex_unlock(&rl->lock);
+	leave(rl, 0);
 	return ms;
 }
 
@@ -132,15 +199,15 @@ enum err_code ratelimit_acquire(struct ratelimit *rl, struct err *e)
 	int64_t ms;
 
 	for (;;) {
-		pthread_mutex_lock(&rl->lock);
+		enter(rl);
 		ms = wait_locked(rl, rl->clock(rl->arg));
 		if (ms == 0) {
 			if (rl->calls > 0)
 				rl->tokens -= MICRO;
-			pthread_mutex_unlock(&rl->lock);
+			leave(rl, 1);
 			return ERR_OK;
 		}
-		pthread_mutex_unlock(&rl->lock);
+		leave(rl, 0);
 		if (rl->sleep(ms, rl->arg) != 0)
 			return err_set(e, ERR_BUSY, "interrupted while waiting for the Rebound rate limit");
 	}
@@ -150,11 +217,11 @@ void ratelimit_pause(struct ratelimit *rl, int64_t ms)
 {
 	int64_t until;
 
-	pthread_mutex_lock(&rl->lock);
+	enter(rl);
 	until = rl->clock(rl->arg) + ms;
 	if (until > rl->paused_until)
 		rl->paused_until = until;
-	pthread_mutex_unlock(&rl->lock);
+	leave(rl, 1);
 }
 
 double ratelimit_per_minute(const struct ratelimit *rl)

@@ -3,7 +3,7 @@
  * calls: burst B tokens, refilled at (calls - B) per window, because a
  * bucket admits at most B + rate * W calls in any interval W. A 429 from
  * Rebound pauses every caller until its Retry-After has passed.
- * Thread-safe: the poller thread and CLI commands may share one. */
+ * Thread-safe; with ratelimit_share, also shared between processes. */
 #ifndef REBOUND_RATELIMIT_H
 #define REBOUND_RATELIMIT_H
 
@@ -28,6 +28,14 @@ MUST_CHECK enum err_code ratelimit_new(int64_t calls, int64_t window_ms,
 				       struct ratelimit **out, struct err *e);
 
 void ratelimit_free(struct ratelimit *rl);
+
+/* Share the bucket with every process that shares path (created 0600 if
+ * absent): the daemon's poller and a `returnbridge backfill` running beside
+ * it then stay under one limit together, not one each. All sharers must use
+ * the same clock (clock_mono_ms is system-wide) and the same limit.
+ * ERR_IO when the file cannot be opened (the limit stays per process). */
+MUST_CHECK enum err_code ratelimit_share(struct ratelimit *rl, const char *path,
+					 struct err *e);
 
 /* How long a caller would have to wait now for one call (0 = at once);
  * takes nothing. */

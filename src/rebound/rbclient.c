@@ -1,9 +1,13 @@
 /* rebound/rbclient: assembly of the Rebound clients from configuration. */
+#define LOG_COMPONENT "rebound"
 #include "rebound/rbclient.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "util/buf.h"
+#include "util/log.h"
 
 struct rbclient {
 	struct rbopts o;
@@ -31,6 +35,21 @@ static int stoppable_sleep(int64_t ms, void *arg)
 		ms -= step;
 	}
 	return stop && *stop;
+}
+
+/* Processes using the same database share one limit (the daemon's poller
+ * and a backfill beside it): the bucket lives in a file next to it. */
+static void share_limit(struct ratelimit *rl, const struct cfg *c)
+{
+	struct buf path = BUF_INIT(4096);
+	struct err e = ERR_INIT;
+
+	if (c->rebound_rate_limit_calls == 0 || c->store_backend != CFG_STORE_SQLITE)
+		return;
+	buf_addf(&path, "%s-ratelimit", c->store_path);
+	if (buf_failed(&path) || ratelimit_share(rl, buf_str(&path), &e) != ERR_OK)
+		log_warn("rate limit not shared with other returnbridge processes: %s", e.msg);
+	buf_release(&path);
 }
 
 static enum err_code copy_opts(const struct cfg *c, struct rbopts *o,
@@ -77,6 +96,7 @@ enum err_code rbclient_new(const struct cfg *c, struct ratelimit *rl,
 		if (rc != ERR_OK)
 			goto fail;
 		cl->own_rl = 1;
+		share_limit(cl->rl, c);
 	}
 	cl->o.per_minute = ratelimit_per_minute(cl->rl);
 	memset(&ho, 0, sizeof(ho));

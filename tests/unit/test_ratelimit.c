@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "rebound/ratelimit.h"
@@ -116,6 +117,40 @@ static void test_ratelimit__pause_holds_back_for_retry_after(void **state)
 	ratelimit_free(rl);
 }
 
+static void test_ratelimit__processes_sharing_a_file_share_one_limit(void **state)
+{
+	struct fake f = { 1000, 0 };
+	struct ratelimit *a = NULL, *b = NULL;
+	struct err e = ERR_INIT;
+	char path[] = "/tmp/rbrlXXXXXX";
+	int64_t t[400], max = 0;
+	int fd = mkstemp(path), i, j = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	/* two buckets, as two processes would have, taking turns */
+	assert_int_equal(ratelimit_new(150, 60000, 5, fake_clock, fake_sleep, &f, &a, &e), ERR_OK);
+	assert_int_equal(ratelimit_new(150, 60000, 5, fake_clock, fake_sleep, &f, &b, &e), ERR_OK);
+	assert_int_equal(ratelimit_share(a, path, &e), ERR_OK);
+	assert_int_equal(ratelimit_share(b, path, &e), ERR_OK);
+	for (i = 0; i < 400; i++) {
+		assert_int_equal(ratelimit_acquire(i % 2 ? a : b, &e), ERR_OK);
+		t[i] = f.now;
+		while (t[j] <= t[i] - 60000)
+			j++;
+		if (i - j + 1 > max)
+			max = i - j + 1;
+	}
+	assert_true(max <= 150);
+	/* a 429 seen by one holds the other back */
+	ratelimit_pause(a, 5000);
+	assert_true(ratelimit_wait_ms(b) >= 5000);
+	ratelimit_free(a);
+	ratelimit_free(b);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit__burst_goes_at_once),
 		cmocka_unit_test(test_ratelimit__zero_means_no_limit),
 		cmocka_unit_test(test_ratelimit__pause_holds_back_for_retry_after),
+		cmocka_unit_test(test_ratelimit__processes_sharing_a_file_share_one_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
