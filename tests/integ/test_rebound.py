@@ -634,3 +634,25 @@ def test_backfill_stops_on_ctrl_c_even_without_a_rate_limit(tmp_path, emu_factor
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout.splitlines()[-1])["returns_total"] == 2000
     assert len(events(cfg)) == 2000
+
+
+def test_daemon_poller_and_backfill_stay_under_one_shared_limit(tmp_path, emu_factory):
+    e = emu_factory("backfill-60.json")
+    limits = ("rate_limit_calls = 30\nrate_limit_window_s = 1\nrate_limit_burst = 1\n"
+              "timeout_ms = 2000\nbackoff_base_ms = 100\n")
+    d = Daemon(str(tmp_path), BASE_CONFIG + "\n[rebound]\napi = legacy\nlegacy_url = %s/api\n"
+               "legacy_login = acme\nlegacy_api_key = k-legacy-1\npoll_interval_s = 600\n"
+               "poll_lookback_days = 365\nsearch_window_days = 31\n%s" % (e.base, limits))
+    try:
+        d.start()
+        cfg = str(tmp_path / "returnbridge.ini")
+        # the poller is pulling the same 60 returns; a backfill joins it
+        p = rb("backfill", "-c", cfg, "--since", "2026-09-01", "--until", "2026-10-31")
+        assert p.returncode == 0, p.stderr
+        d.wait_log(r"poll: \d+ new return\(s\) found", timeout=30)
+    finally:
+        assert d.stop() == 0, d.log()
+    st = e.stats(window_s=1)
+    assert st["calls_total"] >= 180  # both pulled: more than either alone
+    assert st["max_in_any_window"] <= 30, st["max_in_any_window"]
+    assert len({ev["rebound_return_id"] for ev in events(cfg)}) == 60
