@@ -137,8 +137,8 @@ static enum err_code collect(struct store *st, struct cands *c, struct err *e)
 		rc = store_returns_open(st, 1000000, from_returns, c, e);
 	if (rc == ERR_OK && c->oom)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
-	if (rc != ERR_OK)
-		return rc;
+	if (rc != ERR_OK || c->n == 0)
+		return rc; /* (qsort must not see the NULL of an empty list) */
 	qsort(c->v, c->n, sizeof(*c->v), c->by_order ? by_order : by_id);
 	for (i = 0; i < c->n; i++) {
 		if (!*cand_key(c, &c->v[i]))
