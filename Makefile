@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 MESON_OPTS ?=
 ARGS ?=
 
-.PHONY: all deps build build-asan test test-unit lint demo bench clean help
+.PHONY: all deps build build-asan test test-unit lint demo bench fuzz clean help
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make demo        run returnbridge on its embedded SQLite default and show it answering"
 	@echo "                 (make demo ARGS=--once runs to completion and exits)"
 	@echo "make lint        house-style checks (banned functions)"
+	@echo "make bench       benchmarks that print their figures (bench/)"
+	@echo "make fuzz        run each libFuzzer target for FUZZ_SECONDS (default 60) under clang"
 	@echo "make clean       remove build directories and demo state"
 
 deps:
@@ -57,5 +59,13 @@ demo: build
 bench:
 	@sh bench/ingest/run.sh
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@sh tools/deps.sh clang >/dev/null
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ninja -C build-fuzz
+	@sh tools/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan .demo
+	rm -rf build build-asan build-fuzz .demo
