@@ -48,9 +48,9 @@ static enum err_code load_seed(struct emu *db, json_t *seed, struct err *e)
 	json_t *list;
 	size_t i;
 
-	json_object_set(db->state, "sequences",
-			json_object_get(seed, "sequences") ?
-			json_object_get(seed, "sequences") : json_object());
+	if (json_is_object(json_object_get(seed, "sequences")))
+		json_object_set_new(db->state, "sequences",
+				    json_deep_copy(json_object_get(seed, "sequences")));
 	json_object_foreach(recs, name, list) {
 		struct emu_model *m = emu_model(db, name);
 		json_int_t maxid = 0;

@@ -582,7 +582,7 @@ static enum err_code apply_o2m(struct emu *db, struct emu_model *m,
 		enum err_code rc = ERR_OK;
 
 		if (c == 0) {
-			json_t *v2 = json_deep_copy(json_is_object(vals) ? vals : json_object());
+			json_t *v2 = json_is_object(vals) ? json_deep_copy(vals) : json_object();
 			int64_t cid;
 
 			json_object_set_new(v2, inv, json_integer(pid));

@@ -69,7 +69,10 @@ static enum err_code m_search_read(struct emu_call *c, json_t **res)
 	enum err_code rc;
 
 	/* Odoo checks the field names before it searches */
-	rc = emu_orm_read(c->db, c->m, json_array(), fields, res, c->x);
+	ids = json_array();
+	rc = emu_orm_read(c->db, c->m, ids, fields, res, c->x);
+	json_decref(ids);
+	ids = NULL;
 	json_decref(*res);
 	*res = NULL;
 	if (rc != ERR_OK)
@@ -95,7 +98,12 @@ static enum err_code m_create(struct emu_call *c, json_t **res)
 	enum err_code rc = ERR_OK;
 	size_t i;
 
-	list = json_is_array(vals) ? json_incref(vals) : json_pack("[O]", vals ? vals : json_object());
+	if (json_is_array(vals))
+		list = json_incref(vals);
+	else if (vals)
+		list = json_pack("[O]", vals);
+	else
+		list = json_pack("[{}]");
 	*res = json_array();
 	json_array_foreach(list, i, v) {
 		int64_t id = 0;

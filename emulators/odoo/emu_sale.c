@@ -46,9 +46,11 @@ static void line_amounts(struct emu *db, json_t *rec, const char *qty_f,
 
 	emu_tax_line(taxes, n, emu_num(rec, "price_unit"), emu_num(rec, qty_f),
 		     emu_num(rec, "discount"), currency_rounding(db), db->profile, &out);
-	emu_set_num(rec, "price_subtotal", out.subtotal);
+	/* subtotal and total are monetary (numeric columns); price_tax is a
+	 * plain Float on sale lines (a double column) */
+	emu_set_num(rec, "price_subtotal", emu_tax_column(out.subtotal, 2));
 	emu_set_num(rec, "price_tax", out.tax);
-	emu_set_num(rec, "price_total", out.total);
+	emu_set_num(rec, "price_total", emu_tax_column(out.total, 2));
 }
 
 /* ---- sale.order ---- */
@@ -237,8 +239,8 @@ static void order_line_defaults(struct emu *db, json_t *rec)
 	emu_set_default(rec, "product_uom_qty", json_real(1.0));
 	emu_set_default(rec, "product_uom", json_integer(1));
 	emu_set_default(rec, "sequence", json_integer(10));
-	emu_set_default(rec, "tax_id", json_deep_copy(json_object_get(prod, "taxes_id") ?
-						 json_object_get(prod, "taxes_id") : json_array()));
+	emu_set_default(rec, "tax_id", json_object_get(prod, "taxes_id") ?
+			json_deep_copy(json_object_get(prod, "taxes_id")) : json_array());
 	emu_set_default(rec, "currency_id", json_integer(1));
 }
 
@@ -481,9 +483,9 @@ static void recompute_order(struct emu *db, json_t *o)
 				json_array_append(invs, mid);
 		}
 	}
-	emu_set_num(o, "amount_untaxed", emu_tax_round(untaxed, rnd));
-	emu_set_num(o, "amount_tax", emu_tax_round(tax, rnd));
-	emu_set_num(o, "amount_total", emu_tax_round(untaxed + tax, rnd));
+	emu_set_num(o, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
+	emu_set_num(o, "amount_tax", emu_tax_column(emu_tax_round(tax, rnd), 2));
+	emu_set_num(o, "amount_total", emu_tax_column(emu_tax_round(untaxed + tax, rnd), 2));
 	emu_set_str(o, "invoice_status", any_to ? "to invoice" :
 		    any && all_inv ? "invoiced" : "no");
 	/* account.move's _order puts the newest first (i.so_after_credit) */
@@ -518,11 +520,11 @@ static void recompute_move(struct emu *db, json_t *mv)
 		json_array_append(inv_lines, json_object_get(l, "id"));
 	}
 	json_object_set_new(mv, "invoice_line_ids", inv_lines);
-	emu_set_num(mv, "amount_untaxed", emu_tax_round(untaxed, rnd));
-	emu_set_num(mv, "amount_tax", emu_tax_round(total - untaxed, rnd));
-	emu_set_num(mv, "amount_total", emu_tax_round(total, rnd));
+	emu_set_num(mv, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
+	emu_set_num(mv, "amount_tax", emu_tax_column(emu_tax_round(total - untaxed, rnd), 2));
+	emu_set_num(mv, "amount_total", emu_tax_column(emu_tax_round(total, rnd), 2));
 	if (strcmp(emu_str(mv, "payment_state"), "paid") != 0)
-		emu_set_num(mv, "amount_residual", emu_tax_round(total, rnd));
+		emu_set_num(mv, "amount_residual", emu_tax_column(emu_tax_round(total, rnd), 2));
 }
 
 void emu_sale_recompute(struct emu *db)

@@ -502,11 +502,14 @@ static enum err_code backorder_wizard_run(struct emu_call *c, json_t **res,
 	picks = json_object_get(w, "pick_ids");
 	if (!json_array_size(picks))
 		picks = json_object_get(c->ctx, "button_validate_picking_ids");
-	ctx = json_pack("{s:b,s:O}", "skip_backorder", 1,
-			"picking_ids_not_to_backorder", keep ? json_array() : picks);
+	if (!json_is_array(picks))
+		return emu_raise(c->x, EXC_USER, "There is no transfer to validate.");
+	ctx = json_pack("{s:b,s:o}", "skip_backorder", 1,
+			"picking_ids_not_to_backorder",
+			keep ? json_array() : json_incref(picks));
 	c2 = *c;
 	c2.m = pm;
-	c2.ids = picks ? picks : json_array();
+	c2.ids = picks;
 	c2.ctx = ctx;
 	rc = picking_validate(&c2, res);
 	json_decref(ctx);

@@ -2,6 +2,16 @@
 #include "emu_tax.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+double emu_tax_column(double value, int digits)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.*f", digits, value);
+	return strtod(buf, NULL);
+}
 
 double emu_tax_round(double value, double rounding)
 {
@@ -13,8 +23,9 @@ double emu_tax_round(double value, double rounding)
 	sign = copysign(1.0, norm);
 	eps = pow(2.0, log2(fabs(norm)) - 52.0);
 	norm += sign * eps;
-	/* Python's round() to an integer: ties to even, the default mode */
-	return nearbyint(norm) * rounding;
+	/* Odoo's float_utils.round() is Python 2's: ties away from zero, as C's
+	 * round() (from Odoo's source, odoo/tools/float_utils.py) */
+	return round(norm) * rounding;
 }
 
 void emu_tax_line(const struct emu_tax_def *taxes, size_t ntaxes,

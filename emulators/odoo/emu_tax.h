@@ -14,6 +14,13 @@
  * IEEE operations as Odoo's Python, so the same doubles come out. */
 double emu_tax_round(double value, double rounding);
 
+/* What a value becomes once stored in a PostgreSQL numeric column and read
+ * back, as Odoo stores monetary fields and floats with digits: the decimal
+ * with that many digits (3998 * 0.01 = 39.980000000000004 comes back as
+ * 39.98). Plain Float fields are double columns and keep every bit, which
+ * is why 18's price_tax reads 2.2699999999999996. */
+double emu_tax_column(double value, int digits);
+
 struct emu_tax_def {
 	double amount;          /* percent */
 	bool price_include;
