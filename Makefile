@@ -3,7 +3,7 @@
 
 DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3
+	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 wrk
 
 MESON_OPTS ?=
 ARGS ?=
@@ -19,6 +19,7 @@ help:
 	@echo "make demo        run returnbridge on its embedded SQLite default and show it answering"
 	@echo "                 (make demo ARGS=--once runs to completion and exits)"
 	@echo "make lint        house-style checks (banned functions)"
+	@echo "make bench       print the benchmarks' figures (see bench/README.md)"
 	@echo "make clean       remove build directories and demo state"
 
 deps:
@@ -54,8 +55,9 @@ test: build build-asan lint
 demo: build
 	@sh tools/demo.sh $(ARGS)
 
-bench:
-	@echo "no benchmarks yet: they arrive with the engine (see bench/README.md)"
+bench: build
+	@sh bench/odoo_emu_rps.sh 17
+	@sh bench/odoo_emu_rps.sh 18
 
 clean:
 	rm -rf build build-asan .demo
