@@ -322,8 +322,10 @@ static enum err_code eval_leaf(struct emu *db, struct emu_model *m,
 	const char *t;
 	json_t *raw;
 
-	if (!path || !op)   /* (1, '=', 1) style constant leaves */
-		return (*res = true), ERR_OK;
+	if (!path || !op) {   /* (1, '=', 1) style constant leaves */
+		*res = true;
+		return ERR_OK;
+	}
 	dot = strchr(path, '.');
 	snprintf(head, sizeof(head), "%.*s", dot ? (int)(dot - path) : (int)strlen(path), path);
 	if (!emu_field(m, head) && strcmp(head, "id") != 0)

@@ -375,71 +375,87 @@ static json_t *sms_action(struct emu *db, json_t *ids)
 	return a;
 }
 
+/* The sanity check of one picking, and whether it needs the backorder
+ * wizard (a move short of its demand) or the SMS one. */
+static enum err_code validate_check(struct emu_call *c, json_t *id,
+				    json_t *need_bo, json_t *need_sms)
+{
+	json_t *p = emu_rec(c->m, json_integer_value(id));
+	json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
+	bool any_qty = false, any_picked = false, short_qty = false;
+	const char *st = emu_str(p, "state");
+	size_t j;
+
+	json_array_foreach(moves, j, mv) {
+		any_qty |= emu_num(mv, "quantity") > QTY_EPS;
+		any_picked |= emu_bool(mv, "picked");
+	}
+	/* once anything is picked, what is not picked is not done */
+	json_array_foreach(moves, j, mv) {
+		double done = !any_picked || emu_bool(mv, "picked") ? emu_num(mv, "quantity") : 0.0;
+
+		if (done + QTY_EPS < emu_num(mv, "product_uom_qty"))
+			short_qty = true;
+	}
+	json_decref(moves);
+	if (strcmp(st, "done") == 0 || strcmp(st, "cancel") == 0)
+		return emu_raise(c->x, EXC_USER, "This picking is already done or cancelled.");
+	if (!any_qty)
+		return emu_raise(c->x, EXC_USER, "You cannot validate a transfer if no quantities are reserved. To force the transfer, encode quantities.");
+	if (short_qty && !json_is_true(json_object_get(c->ctx, "skip_backorder")))
+		json_array_append(need_bo, id);
+	if (needs_sms(c->db, p, c->ctx))
+		json_array_append(need_sms, id);
+	return ERR_OK;
+}
+
+/* Done, with a backorder for what is short unless the context's
+ * picking_ids_not_to_backorder or the type's create_backorder "never"
+ * says otherwise. */
+static void validate_done(struct emu_call *c, json_t *id)
+{
+	json_t *p = emu_rec(c->m, json_integer_value(id));
+	json_t *type = emu_rec_of(c->db, "stock.picking.type", emu_m2o(p, "picking_type_id"));
+	bool no_bo = in_ids(json_object_get(c->ctx, "picking_ids_not_to_backorder"),
+			    json_integer_value(id)) ||
+		strcmp(emu_str(type, "create_backorder"), "never") == 0;
+	json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
+	size_t j;
+
+	/* nothing picked means everything with a quantity is */
+	json_array_foreach(moves, j, mv)
+		if (emu_num(mv, "quantity") > QTY_EPS)
+			emu_set_bool(mv, "picked", true);
+	json_decref(moves);
+	picking_done(c->db, p, !no_bo, c->x);
+}
+
 /* button_validate: sanity check, then the backorder and SMS wizards (their
  * order is Odoo's _pre_action_done_hook), then done. */
 static enum err_code picking_validate(struct emu_call *c, json_t **res)
 {
-	struct emu *db = c->db;
-	json_t *not_bo = json_object_get(c->ctx, "picking_ids_not_to_backorder");
-	bool skip_bo = json_is_true(json_object_get(c->ctx, "skip_backorder"));
 	json_t *need_bo = json_array(), *need_sms = json_array(), *id;
 	enum err_code rc;
-	size_t i, j;
+	size_t i;
 
 	rc = emu_orm_check_exist(c->m, c->ids, c->x);
+	json_array_foreach(c->ids, i, id) {
+		if (rc != ERR_OK)
+			break;
+		rc = validate_check(c, id, need_bo, need_sms);
+	}
 	if (rc != ERR_OK)
 		goto out;
-	json_array_foreach(c->ids, i, id) {
-		json_t *p = emu_rec(c->m, json_integer_value(id));
-		json_t *moves = picking_moves(db, json_integer_value(id)), *mv;
-		bool any_qty = false, any_picked = false, short_qty = false;
-
-		json_array_foreach(moves, j, mv) {
-			any_qty |= emu_num(mv, "quantity") > QTY_EPS;
-			any_picked |= emu_bool(mv, "picked");
-		}
-		json_array_foreach(moves, j, mv) {
-			double done = !any_picked || emu_bool(mv, "picked") ? emu_num(mv, "quantity") : 0.0;
-
-			if (done + QTY_EPS < emu_num(mv, "product_uom_qty"))
-				short_qty = true;
-		}
-		json_decref(moves);
-		if (strcmp(emu_str(p, "state"), "done") == 0 || strcmp(emu_str(p, "state"), "cancel") == 0) {
-			rc = emu_raise(c->x, EXC_USER, "This picking is already done or cancelled.");
-			goto out;
-		}
-		if (!any_qty) {
-			rc = emu_raise(c->x, EXC_USER, "You cannot validate a transfer if no quantities are reserved. To force the transfer, encode quantities.");
-			goto out;
-		}
-		if (short_qty && !skip_bo)
-			json_array_append(need_bo, id);
-		if (needs_sms(db, p, c->ctx))
-			json_array_append(need_sms, id);
-	}
 	if (json_array_size(need_bo)) {
-		*res = backorder_action(db, need_bo);
+		*res = backorder_action(c->db, need_bo);
 		goto out;
 	}
 	if (json_array_size(need_sms)) {
-		*res = sms_action(db, c->ids);
+		*res = sms_action(c->db, c->ids);
 		goto out;
 	}
-	json_array_foreach(c->ids, i, id) {
-		json_t *p = emu_rec(c->m, json_integer_value(id));
-		json_t *type = emu_rec_of(db, "stock.picking.type", emu_m2o(p, "picking_type_id"));
-		bool no_bo = in_ids(not_bo, json_integer_value(id)) ||
-			strcmp(emu_str(type, "create_backorder"), "never") == 0;
-		json_t *moves = picking_moves(db, json_integer_value(id)), *mv;
-
-		/* nothing picked means everything with a quantity is */
-		json_array_foreach(moves, j, mv)
-			if (emu_num(mv, "quantity") > QTY_EPS)
-				emu_set_bool(mv, "picked", true);
-		json_decref(moves);
-		picking_done(db, p, !no_bo, c->x);
-	}
+	json_array_foreach(c->ids, i, id)
+		validate_done(c, id);
 	*res = json_true();
 out:
 	json_decref(need_bo);

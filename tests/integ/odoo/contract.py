@@ -236,6 +236,11 @@ class Replay:
             if t == "many2one" and isinstance(rv, list):
                 self.cmp_list(rv, av, w)
                 self.map_id(rel, rv[0], av[0], w)
+                # a document met first as a many2one (h.return2_moves:
+                # picking_id) is named by its display name
+                if rel in NAME_IS_DISPLAY and isinstance(av[1], str) \
+                        and rv[1] not in self.names:
+                    self.names[rv[1]] = av[1]
                 self.cmp_scalar(rv[1], av[1], w)
             elif t in ("one2many", "many2many") and rel:
                 self.cmp_list(rv, av, w)
@@ -352,3 +357,5 @@ class Replay:
 # Models whose records carry a database-specific document name (README:
 # "document names"); their recorded names map to the emulator's.
 DOC_MODELS = {"sale.order", "stock.picking", "account.move", "stock.scrap"}
+# ... and those whose display_name is that name
+NAME_IS_DISPLAY = {"sale.order", "stock.picking", "stock.scrap"}

@@ -108,3 +108,33 @@ def test_harness_rejects_inconsistent_ids():
     with pytest.raises(Mismatch):
         r.compare(other, 200, _tamper(other, lambda b: b["result"][0].__setitem__(
             "move_ids", [51, 50, 52])))
+
+
+@pytest.mark.parametrize("profile", ["17", "18"])
+def test_contract_holds_with_other_ids_and_names(profile, tmp_path):
+    """Ids and names are mapped, never assumed: the same replay passes on a
+    database whose new records get other ids (+1000) and whose documents get
+    other numbers (+100: S00125, WH/OUT/00112, INV/2026/00105, ...)."""
+    import json
+    with open(os.path.join(DATA, "odoo", "seed-%s.json" % profile)) as f:
+        seed = json.load(f)
+    for model in list(seed["next_ids"]):
+        seed["next_ids"][model] += 1000
+    for model in ("stock.return.picking", "stock.return.picking.line", "stock.scrap",
+                  "sale.advance.payment.inv", "confirm.stock.sms", "stock.quant"):
+        seed["next_ids"][model] = seed["next_ids"].get(model, 1) + 500
+    for seq in seed["sequences"].values():
+        seq["next"] += 100
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed))
+    emu = Emulator(profile, str(tmp_path), seed=str(path)).start()
+    try:
+        r = Replay(profile, emu)
+        for s in load_steps(profile):
+            if not is_pending(s):
+                r.run(s)
+        moved = [k for k, v in r.ids.items() if k[1] != v]
+        renamed = [k for k, v in r.names.items() if k != v]
+        assert len(moved) > 40 and len(renamed) >= 6, (moved, renamed)
+    finally:
+        emu.stop()
