@@ -2,6 +2,7 @@
 #include "emu_sale.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu_orm.h"
@@ -365,74 +366,130 @@ const char *emu_sale_display(struct emu *db, struct emu_model *m, json_t *rec,
 	return NULL;
 }
 
-/* qty_invoiced counts draft and posted invoice lines, credit notes
- * negatively (j.sol_with_draft shows drafts count). */
-static double invoiced_qty(struct emu *db, int64_t sol, json_t *lines_out)
+/* One recompute pass aggregates per id in jansson objects keyed by the
+ * decimal id (the hash table at hand), so a recompute stays linear in the
+ * number of records: the emulator must never be a benchmark's bottleneck. */
+static json_t *agg(json_t *idx, int64_t id)
+{
+	char k[24];
+	json_t *o;
+
+	snprintf(k, sizeof(k), "%lld", (long long)id);
+	o = json_object_get(idx, k);
+	if (!o) {
+		o = json_object();
+		json_object_set_new(idx, k, o);
+	}
+	return o;
+}
+
+static void agg_add(json_t *o, const char *f, double v)
+{
+	emu_set_num(o, f, emu_num(o, f) + v);
+}
+
+static void agg_push(json_t *o, const char *f, json_t *v)
+{
+	json_t *arr = json_object_get(o, f);
+
+	if (!arr) {
+		arr = json_array();
+		json_object_set_new(o, f, arr);
+	}
+	json_array_append(arr, v);
+}
+
+static const char *loc_usage(struct emu *db, int64_t id)
+{
+	return emu_str(emu_rec_of(db, "stock.location", id), "usage");
+}
+
+/* qty_delivered: done outgoing moves add, done returns with to_refund take
+ * away (g.sol_after_return). */
+static void index_deliveries(struct emu *db, json_t *sols)
+{
+	struct emu_model *mm = emu_model(db, "stock.move");
+	json_t *mv;
+	size_t i;
+
+	json_array_foreach(emu_recs(mm), i, mv) {
+		int64_t sol = emu_m2o(mv, "sale_line_id");
+
+		if (!sol || strcmp(emu_str(mv, "state"), "done") != 0)
+			continue;
+		if (strcmp(loc_usage(db, emu_m2o(mv, "location_dest_id")), "customer") == 0)
+			agg_add(agg(sols, sol), "delivered", emu_num(mv, "quantity"));
+		else if (strcmp(loc_usage(db, emu_m2o(mv, "location_id")), "customer") == 0 &&
+			 emu_bool(mv, "to_refund"))
+			agg_add(agg(sols, sol), "delivered", -emu_num(mv, "quantity"));
+	}
+}
+
+/* Invoice lines: their amounts, their moves' totals, and per sale line the
+ * lines and qty_invoiced, which counts draft and posted invoices, credit
+ * notes negatively (j.sol_with_draft shows drafts count). */
+static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols)
 {
 	struct emu_model *lm = emu_model(db, "account.move.line");
-	double q = 0.0;
 	json_t *l;
 	size_t i;
 
 	json_array_foreach(emu_recs(lm), i, l) {
 		json_t *mv = emu_rec_of(db, "account.move", emu_m2o(l, "move_id"));
-		json_t *sl = json_object_get(l, "sale_line_ids"), *v;
+		bool product = strcmp(emu_str(l, "display_type"), "product") == 0;
+		bool counts = mv && product && strcmp(emu_str(mv, "state"), "cancel") != 0;
+		double sign = strcmp(emu_str(mv, "move_type"), "out_refund") == 0 ? -1.0 : 1.0;
+		json_t *v;
 		size_t j;
-		bool linked = false;
 
-		json_array_foreach(sl, j, v)
-			if (json_integer_value(v) == sol)
-				linked = true;
-		if (!linked || !mv)
+		if (!mv)
 			continue;
-		json_array_append(lines_out, json_object_get(l, "id"));
-		if (strcmp(emu_str(mv, "state"), "cancel") == 0 ||
-		    strcmp(emu_str(l, "display_type"), "product") != 0)
-			continue;
-		if (strcmp(emu_str(mv, "move_type"), "out_refund") == 0)
-			q -= emu_num(l, "quantity");
-		else
-			q += emu_num(l, "quantity");
+		emu_set_str(l, "parent_state", emu_str(mv, "state"));
+		if (product) {
+			json_t *a = agg(moves, emu_m2o(l, "move_id"));
+
+			line_amounts(db, l, "quantity", "tax_ids");
+			agg_add(a, "untaxed", emu_num(l, "price_subtotal"));
+			agg_add(a, "total", emu_num(l, "price_total"));
+			agg_push(a, "lines", json_object_get(l, "id"));
+		}
+		json_array_foreach(json_object_get(l, "sale_line_ids"), j, v) {
+			json_t *a = agg(sols, json_integer_value(v));
+
+			agg_push(a, "lines", json_object_get(l, "id"));
+			agg_push(a, "moves", json_object_get(mv, "id"));
+			if (counts)
+				agg_add(a, "invoiced", sign * emu_num(l, "quantity"));
+		}
 	}
-	return q;
 }
 
-/* qty_delivered: done outgoing moves add, done returns with to_refund take
- * away (g.sol_after_return). */
-static double delivered_qty(struct emu *db, int64_t sol)
+static void recompute_move(struct emu *db, json_t *mv, json_t *a)
 {
-	struct emu_model *mm = emu_model(db, "stock.move");
-	double q = 0.0;
-	json_t *mv;
-	size_t i;
+	double rnd = currency_rounding(db);
+	double untaxed = emu_num(a, "untaxed"), total = emu_num(a, "total");
+	json_t *lines = json_object_get(a, "lines");
 
-	json_array_foreach(emu_recs(mm), i, mv) {
-		json_t *src, *dst;
-
-		if (emu_m2o(mv, "sale_line_id") != sol || strcmp(emu_str(mv, "state"), "done") != 0)
-			continue;
-		src = emu_rec_of(db, "stock.location", emu_m2o(mv, "location_id"));
-		dst = emu_rec_of(db, "stock.location", emu_m2o(mv, "location_dest_id"));
-		if (strcmp(emu_str(dst, "usage"), "customer") == 0)
-			q += emu_num(mv, "quantity");
-		else if (strcmp(emu_str(src, "usage"), "customer") == 0 && emu_bool(mv, "to_refund"))
-			q -= emu_num(mv, "quantity");
-	}
-	return q;
+	json_object_set_new(mv, "invoice_line_ids", lines ? json_incref(lines) : json_array());
+	emu_set_num(mv, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
+	emu_set_num(mv, "amount_tax", emu_tax_column(emu_tax_round(total - untaxed, rnd), 2));
+	emu_set_num(mv, "amount_total", emu_tax_column(emu_tax_round(total, rnd), 2));
+	if (strcmp(emu_str(mv, "payment_state"), "paid") != 0)
+		emu_set_num(mv, "amount_residual", emu_tax_column(emu_tax_round(total, rnd), 2));
 }
 
-static void recompute_sol(struct emu *db, json_t *l)
+static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 {
 	json_t *o = emu_rec_of(db, "sale.order", emu_m2o(l, "order_id"));
 	json_t *prod = emu_rec_of(db, "product.product", emu_m2o(l, "product_id"));
-	json_t *inv_lines = json_array();
-	int64_t id = json_integer_value(json_object_get(l, "id"));
-	double ordered = emu_num(l, "product_uom_qty"), delivered, invoiced, to_inv = 0.0;
+	json_t *lines = json_object_get(a, "lines"), *oa, *v;
+	double ordered = emu_num(l, "product_uom_qty");
+	double delivered = emu_num(a, "delivered"), invoiced = emu_num(a, "invoiced");
+	double to_inv = 0.0;
 	const char *status = "no";
+	size_t i;
 
 	line_amounts(db, l, "product_uom_qty", "tax_id");
-	delivered = delivered_qty(db, id);
-	invoiced = invoiced_qty(db, id, inv_lines);
 	if (strcmp(emu_str(o, "state"), "sale") == 0) {
 		bool by_order = strcmp(emu_str(prod, "invoice_policy"), "delivery") != 0;
 
@@ -446,85 +503,61 @@ static void recompute_sol(struct emu *db, json_t *l)
 	emu_set_num(l, "qty_invoiced", invoiced);
 	emu_set_num(l, "qty_to_invoice", to_inv);
 	emu_set_str(l, "invoice_status", status);
-	json_object_set_new(l, "invoice_lines", inv_lines);
+	json_object_set_new(l, "invoice_lines", lines ? json_incref(lines) : json_array());
+	if (!o)
+		return;
+	oa = agg(orders, emu_m2o(l, "order_id"));
+	emu_set_bool(oa, "any", true);
+	agg_add(oa, "untaxed", emu_num(l, "price_subtotal"));
+	agg_add(oa, "tax", emu_num(l, "price_tax"));
+	if (strcmp(status, "to invoice") == 0)
+		emu_set_bool(oa, "any_to", true);
+	if (strcmp(status, "invoiced") != 0)
+		emu_set_bool(oa, "not_all_invoiced", true);
+	json_array_foreach(json_object_get(a, "moves"), i, v)
+		agg_push(oa, "moves", v);
 }
 
-static void recompute_order(struct emu *db, json_t *o)
+static int cmp_id_desc(const void *pa, const void *pb)
 {
-	struct emu_model *lm = emu_model(db, "sale.order.line");
-	struct emu_model *aml = emu_model(db, "account.move.line");
-	int64_t id = json_integer_value(json_object_get(o, "id"));
-	double untaxed = 0.0, tax = 0.0, rnd = currency_rounding(db);
-	bool any_to = false, all_inv = true, any = false;
-	json_t *invs = json_array(), *l;
-	size_t i;
+	json_int_t a = *(const json_int_t *)pa, b = *(const json_int_t *)pb;
 
-	json_array_foreach(emu_recs(lm), i, l) {
-		json_t *v;
-		size_t j;
+	return a < b ? 1 : a > b ? -1 : 0;
+}
 
-		if (emu_m2o(l, "order_id") != id)
-			continue;
-		any = true;
-		untaxed += emu_num(l, "price_subtotal");
-		tax += emu_num(l, "price_tax");
-		any_to |= strcmp(emu_str(l, "invoice_status"), "to invoice") == 0;
-		all_inv &= strcmp(emu_str(l, "invoice_status"), "invoiced") == 0;
-		json_array_foreach(json_object_get(l, "invoice_lines"), j, v) {
-			json_t *ml = emu_rec(aml, json_integer_value(v));
-			json_t *mid = ml ? json_object_get(ml, "move_id") : NULL;
-			size_t k;
-			bool seen = false;
-			json_t *w;
+/* The order's invoices, newest first as account.move's _order puts them
+ * (i.so_after_credit), each once. */
+static json_t *order_invoices(json_t *moves)
+{
+	size_t n = json_array_size(moves), i, k = 0;
+	json_int_t *v = calloc(n + 1, sizeof(*v));
+	json_t *out = json_array();
 
-			json_array_foreach(invs, k, w)
-				seen |= json_equal(w, mid);
-			if (mid && !seen)
-				json_array_append(invs, mid);
-		}
-	}
+	if (!v)
+		return out;
+	for (i = 0; i < n; i++)
+		v[i] = json_integer_value(json_array_get(moves, i));
+	qsort(v, n, sizeof(*v), cmp_id_desc);
+	for (i = 0; i < n; i++)
+		if (i == 0 || v[i] != v[i - 1])
+			v[k++] = v[i];
+	for (i = 0; i < k; i++)
+		json_array_append_new(out, json_integer(v[i]));
+	free(v);
+	return out;
+}
+
+static void recompute_order(struct emu *db, json_t *o, json_t *a)
+{
+	double rnd = currency_rounding(db);
+	double untaxed = emu_num(a, "untaxed"), tax = emu_num(a, "tax");
+
 	emu_set_num(o, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
 	emu_set_num(o, "amount_tax", emu_tax_column(emu_tax_round(tax, rnd), 2));
 	emu_set_num(o, "amount_total", emu_tax_column(emu_tax_round(untaxed + tax, rnd), 2));
-	emu_set_str(o, "invoice_status", any_to ? "to invoice" :
-		    any && all_inv ? "invoiced" : "no");
-	/* account.move's _order puts the newest first (i.so_after_credit) */
-	{
-		json_t *sorted = json_array();
-		size_t n = json_array_size(invs);
-
-		while (n--)
-			json_array_append(sorted, json_array_get(invs, n));
-		json_object_set_new(o, "invoice_ids", sorted);
-	}
-	json_decref(invs);
-}
-
-static void recompute_move(struct emu *db, json_t *mv)
-{
-	struct emu_model *lm = emu_model(db, "account.move.line");
-	int64_t id = json_integer_value(json_object_get(mv, "id"));
-	double untaxed = 0.0, total = 0.0, rnd = currency_rounding(db);
-	json_t *l, *inv_lines = json_array();
-	size_t i;
-
-	json_array_foreach(emu_recs(lm), i, l) {
-		if (emu_m2o(l, "move_id") != id)
-			continue;
-		emu_set_str(l, "parent_state", emu_str(mv, "state"));
-		if (strcmp(emu_str(l, "display_type"), "product") != 0)
-			continue;
-		line_amounts(db, l, "quantity", "tax_ids");
-		untaxed += emu_num(l, "price_subtotal");
-		total += emu_num(l, "price_total");
-		json_array_append(inv_lines, json_object_get(l, "id"));
-	}
-	json_object_set_new(mv, "invoice_line_ids", inv_lines);
-	emu_set_num(mv, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
-	emu_set_num(mv, "amount_tax", emu_tax_column(emu_tax_round(total - untaxed, rnd), 2));
-	emu_set_num(mv, "amount_total", emu_tax_column(emu_tax_round(total, rnd), 2));
-	if (strcmp(emu_str(mv, "payment_state"), "paid") != 0)
-		emu_set_num(mv, "amount_residual", emu_tax_column(emu_tax_round(total, rnd), 2));
+	emu_set_str(o, "invoice_status", emu_bool(a, "any_to") ? "to invoice" :
+		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" : "no");
+	json_object_set_new(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
 }
 
 void emu_sale_recompute(struct emu *db)
@@ -534,6 +567,7 @@ void emu_sale_recompute(struct emu *db)
 	struct emu_model *am = emu_model(db, "account.move");
 	struct emu_model *lm = emu_model(db, "sale.order.line");
 	struct emu_model *om = emu_model(db, "sale.order");
+	json_t *moves = json_object(), *sols = json_object(), *orders = json_object();
 	json_t *r;
 	size_t i;
 
@@ -548,10 +582,15 @@ void emu_sale_recompute(struct emu *db)
 		json_array_foreach(emu_recs(tm), i, r)
 			emu_set_bool(r, "price_include",
 				     strcmp(emu_str(r, "price_include_override"), "tax_included") == 0);
+	index_deliveries(db, sols);
+	index_invoice_lines(db, moves, sols);
 	json_array_foreach(emu_recs(am), i, r)
-		recompute_move(db, r);
+		recompute_move(db, r, agg(moves, json_integer_value(json_object_get(r, "id"))));
 	json_array_foreach(emu_recs(lm), i, r)
-		recompute_sol(db, r);
+		recompute_sol(db, r, agg(sols, json_integer_value(json_object_get(r, "id"))), orders);
 	json_array_foreach(emu_recs(om), i, r)
-		recompute_order(db, r);
+		recompute_order(db, r, agg(orders, json_integer_value(json_object_get(r, "id"))));
+	json_decref(moves);
+	json_decref(sols);
+	json_decref(orders);
 }

@@ -660,6 +660,11 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 	emu_set_m2o(rp, "partner_id", emu_m2o(orig, "partner_id"));
 	emu_set_m2o(rp, "sale_id", emu_m2o(orig, "sale_id"));
 	emu_set_m2o(rp, "return_id", json_integer_value(json_object_get(orig, "id")));
+	/* 18 returns keep the delivery's scheduled_date, so two returns tie and
+	 * sort by id descending (m.no_third_return: [19, 18]); 17 stamps them
+	 * when created ([26, 27]) */
+	if (db->profile >= 18)
+		emu_set_str(rp, "scheduled_date", emu_str(orig, "scheduled_date"));
 	json_array_foreach(emu_recs(lm), i, l) {
 		json_t *om, *mv;
 
@@ -921,14 +926,16 @@ void emu_stock_recompute(struct emu *db)
 		location_complete_name(db, r, 0);
 	json_array_foreach(emu_recs(pm), i, r) {
 		json_t *type = emu_rec_of(db, "stock.picking.type", emu_m2o(r, "picking_type_id"));
-		json_t *o;
-		size_t j, n = 0;
 
 		emu_set_str(r, "picking_type_code", emu_str(type, "code"));
-		json_array_foreach(emu_recs(pm), j, o)
-			if (emu_m2o(o, "return_id") == json_integer_value(json_object_get(r, "id")))
-				n++;
-		emu_set_int(r, "return_count", (int64_t)n);
+		emu_set_int(r, "return_count", 0);
+	}
+	json_array_foreach(emu_recs(pm), i, r) {
+		json_t *orig = emu_rec(pm, emu_m2o(r, "return_id"));
+
+		if (orig)
+			emu_set_int(orig, "return_count", json_integer_value(
+				json_object_get(orig, "return_count")) + 1);
 	}
 	json_array_foreach(emu_recs(mlm), i, r) {
 		json_t *mv = emu_rec_of(db, "stock.move", emu_m2o(r, "move_id"));
