@@ -108,7 +108,7 @@ MUST_CHECK enum err_code emu_seq_next(struct emu *db, const char *code,
 /* Now as Odoo writes datetimes ("2026-12-04 15:41:35") or dates. */
 void emu_now(char *out, size_t len, bool date_only);
 
-/* A deep copy of the state (records, ids, sequences): taken before a
+/* A copy of the state (records, ids, sequences): taken before a
  * call that writes, restored when the call raises, so a failed call keeps
  * nothing, as in Odoo's transaction. */
 json_t *emu_snapshot(struct emu *db);

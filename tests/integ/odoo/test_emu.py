@@ -215,3 +215,20 @@ def test_18_ignores_a_written_price_include(tmp_path):
         assert (r["price_include"], r["price_include_override"]) == (False, False)
     finally:
         e.stop()
+
+
+def test_a_call_failing_half_way_keeps_nothing(emu):
+    """The first command of the write lands, the second fails: Odoo's
+    transaction keeps neither (the snapshot is restored)."""
+    setup_scenario(emu)
+    ex = emu.execute
+    so = ex("sale.order", "search", [["client_order_ref", "=", "RB-SHOP-ORDER-1001"]])["result"]
+    lines = ex("sale.order.line", "search", [["order_id", "in", so]], order="id")["result"]
+    before = ex("sale.order", "read", so, fields=["amount_total"])["result"][0]["amount_total"]
+    resp = ex("sale.order", "write", so, {"order_line": [
+        [1, lines[0], {"discount": 50.0}], [0, 0, {"product_id": 999999999, "x_bad": 1}]]})
+    assert err(resp)[0] == "builtins.ValueError"
+    line = ex("sale.order.line", "read", [lines[0]], fields=["discount"])["result"][0]
+    assert line["discount"] == 10.0
+    assert ex("sale.order.line", "search_count", [["order_id", "in", so]])["result"] == 3
+    assert ex("sale.order", "read", so, fields=["amount_total"])["result"][0]["amount_total"] == before
