@@ -237,8 +237,10 @@ json_t *emu_recs_where(struct emu *db, const char *model, const char *f,
 
 void emu_set_default(json_t *rec, const char *f, json_t *v)
 {
-	if (!json_object_get(rec, f))
+	if (!json_object_get(rec, f)) {
+		emu_touch(rec);
 		json_object_set(rec, f, v);
+	}
 	json_decref(v);
 }
 
@@ -270,28 +272,66 @@ bool emu_bool(const json_t *rec, const char *f)
 	return json_is_true(json_object_get(rec, f));
 }
 
+void emu_set_json(json_t *rec, const char *f, json_t *v)
+{
+	if (json_equal(json_object_get(rec, f), v)) {
+		json_decref(v);
+		return;
+	}
+	emu_touch(rec);
+	json_object_set_new(rec, f, v);
+}
+
+/* The setters leave a value that is already there alone: recomputing
+ * after every write then allocates only for what changed. */
 void emu_set_int(json_t *rec, const char *f, int64_t v)
 {
+	json_t *cur = json_object_get(rec, f);
+
+	if (json_is_integer(cur) && json_integer_value(cur) == v)
+		return;
+	emu_touch(rec);
 	json_object_set_new(rec, f, json_integer(v));
 }
 
 void emu_set_m2o(json_t *rec, const char *f, int64_t id)
 {
+	json_t *cur = json_object_get(rec, f);
+
+	if (id ? json_is_integer(cur) && json_integer_value(cur) == id : json_is_false(cur))
+		return;
+	emu_touch(rec);
 	json_object_set_new(rec, f, id ? json_integer(id) : json_false());
 }
 
 void emu_set_num(json_t *rec, const char *f, double v)
 {
+	json_t *cur = json_object_get(rec, f);
+
+	/* a float field stays a JSON float (3.0, never 3) */
+	if (json_is_real(cur) && json_real_value(cur) == v)
+		return;
+	emu_touch(rec);
 	json_object_set_new(rec, f, json_real(v));
 }
 
 void emu_set_str(json_t *rec, const char *f, const char *s)
 {
+	json_t *cur = json_object_get(rec, f);
+
+	if (s ? json_is_string(cur) && strcmp(json_string_value(cur), s) == 0 : json_is_false(cur))
+		return;
+	emu_touch(rec);
 	json_object_set_new(rec, f, s ? json_string(s) : json_false());
 }
 
 void emu_set_bool(json_t *rec, const char *f, bool v)
 {
+	json_t *cur = json_object_get(rec, f);
+
+	if (json_is_boolean(cur) && json_is_true(cur) == v)
+		return;
+	emu_touch(rec);
 	json_object_set_new(rec, f, json_boolean(v));
 }
 
@@ -329,36 +369,73 @@ enum err_code emu_seq_next(struct emu *db, const char *code, char *out,
 	return ERR_OK;
 }
 
-/* Records are copied one level deep: a record's values are never changed in
- * place (every write replaces the value, x2many lists included), so the
- * copy may share them; only the record objects and the per-model record
- * arrays, which are changed in place, must be new. Half the allocations of
- * a deep copy, on every call that writes. */
-json_t *emu_snapshot(struct emu *db)
+struct txn {
+	bool on;
+	json_t *lists;     /* model -> [records array copy, next_id] */
+	json_t *touched;   /* "%p" of a record -> [record, its old content] */
+	json_t *sequences; /* deep copy */
+};
+
+static struct txn txn;   /* one at a time: single-threaded emulator */
+
+void emu_touch(json_t *rec)
 {
-	json_t *snap = json_object(), *models = json_object(), *st;
-	const char *name;
+	char key[32];
 
-	json_object_foreach(json_object_get(db->state, "models"), name, st) {
-		json_t *recs = json_array(), *r;
-		size_t i;
-
-		json_array_foreach(json_object_get(st, "records"), i, r)
-			json_array_append_new(recs, json_copy(r));
-		json_object_set_new(models, name, json_pack("{s:O,s:o}", "next_id",
-			json_object_get(st, "next_id"), "records", recs));
-	}
-	json_object_set_new(snap, "models", models);
-	json_object_set_new(snap, "sequences",
-			    json_deep_copy(json_object_get(db->state, "sequences")));
-	return snap;
+	if (!txn.on || !rec)
+		return;
+	snprintf(key, sizeof(key), "%p", (void *)rec);
+	if (json_object_get(txn.touched, key))
+		return;
+	json_object_set_new(txn.touched, key, json_pack("[O,o]", rec, json_copy(rec)));
 }
 
-void emu_restore_own(struct emu *db, json_t *snap)
+void emu_txn_begin(struct emu *db)
 {
-	json_decref(db->state);
-	db->state = snap;
-	bind_models(db);
+	json_t *st;
+	const char *name;
+
+	emu_txn_commit(db);
+	txn.lists = json_object();
+	txn.touched = json_object();
+	txn.sequences = json_deep_copy(json_object_get(db->state, "sequences"));
+	json_object_foreach(json_object_get(db->state, "models"), name, st)
+		json_object_set_new(txn.lists, name, json_pack("[o,O]",
+			json_copy(json_object_get(st, "records")),
+			json_object_get(st, "next_id")));
+	txn.on = true;
+}
+
+void emu_txn_commit(struct emu *db)
+{
+	(void)db;
+	json_decref(txn.lists);
+	json_decref(txn.touched);
+	json_decref(txn.sequences);
+	memset(&txn, 0, sizeof(txn));
+}
+
+void emu_txn_rollback(struct emu *db)
+{
+	json_t *models = json_object_get(db->state, "models"), *v;
+	const char *k;
+
+	if (!txn.on)
+		return;
+	json_object_foreach(txn.lists, k, v) {
+		json_t *st = json_object_get(models, k);
+
+		json_object_set(st, "records", json_array_get(v, 0));
+		json_object_set(st, "next_id", json_array_get(v, 1));
+	}
+	json_object_foreach(txn.touched, k, v) {
+		json_t *rec = json_array_get(v, 0);
+
+		json_object_clear(rec);
+		json_object_update(rec, json_array_get(v, 1));
+	}
+	json_object_set(db->state, "sequences", txn.sequences);
+	emu_txn_commit(db);
 }
 
 json_t *emu_profile_get(struct emu *db, const char *key)

@@ -99,6 +99,8 @@ void emu_set_m2o(json_t *rec, const char *f, int64_t id); /* 0 = false */
 void emu_set_num(json_t *rec, const char *f, double v);
 void emu_set_str(json_t *rec, const char *f, const char *s);
 void emu_set_bool(json_t *rec, const char *f, bool v);
+/* Set f to v (stolen) unless an equal value is there. */
+void emu_set_json(json_t *rec, const char *f, json_t *v);
 
 /* Next name from a sequence of the state ("WH/OUT/00012"); %(year)s in a
  * prefix becomes the current year. ERR_NOT_FOUND when unknown. */
@@ -108,12 +110,20 @@ MUST_CHECK enum err_code emu_seq_next(struct emu *db, const char *code,
 /* Now as Odoo writes datetimes ("2026-12-04 15:41:35") or dates. */
 void emu_now(char *out, size_t len, bool date_only);
 
-/* A copy of the state (records, ids, sequences): taken before a
- * call that writes, restored when the call raises, so a failed call keeps
- * nothing, as in Odoo's transaction. */
-json_t *emu_snapshot(struct emu *db);
-/* Put a snapshot back; takes ownership of snap. */
-void emu_restore_own(struct emu *db, json_t *snap);
+/* Transactions, so that a call that raises keeps nothing, as in Odoo.
+ * begin notes each model's record list (pointers only) and the sequences;
+ * a record changed in place is copied the first time it changes
+ * (emu_touch); rollback puts the lists, the sequences and the touched
+ * records back. A write costs what it touches, not the size of the state.
+ * One transaction at a time (single-threaded emulator). */
+void emu_txn_begin(struct emu *db);
+void emu_txn_commit(struct emu *db);
+void emu_txn_rollback(struct emu *db);
+
+/* Note rec's content before it changes in place. The emu_set_* helpers
+ * and emu_set_default call it; any other in-place change of an existing
+ * record must call it first. A no-op outside a transaction. */
+void emu_touch(json_t *rec);
 
 /* The profile's data for key ("views", "actions", "version"). Borrowed. */
 json_t *emu_profile_get(struct emu *db, const char *key);

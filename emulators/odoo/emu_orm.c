@@ -614,6 +614,7 @@ static void apply_m2m(json_t *rec, const char *f, json_t *cmds)
 	json_t *cmd;
 	size_t i, j;
 
+	emu_touch(rec);
 	json_array_foreach(cmds, i, cmd) {
 		json_int_t c;
 
@@ -646,6 +647,7 @@ static void apply_plain(struct emu_model *m, json_t *rec, json_t *vals)
 	const char *k;
 	json_t *v;
 
+	emu_touch(rec);
 	json_object_foreach(vals, k, v) {
 		json_t *fd = emu_field(m, k);
 		const char *t = emu_field_type(m, k);

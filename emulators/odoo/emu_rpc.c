@@ -326,7 +326,8 @@ static enum err_code svc_object(struct emu *db, json_t *args, json_t **res,
 	const struct emu_method *special = NULL;
 	const struct generic *gen = NULL;
 	struct emu_call c = { 0 };
-	json_t *snap = NULL, *ids = NULL;
+	json_t *ids = NULL;
+	bool writes;
 	json_t *own_args, *own_kw, *own_ctx;
 	enum err_code rc;
 
@@ -353,18 +354,18 @@ static enum err_code svc_object(struct emu *db, json_t *args, json_t **res,
 	ids = json_array_get(c.args, 0);
 	c.ids = json_is_array(ids) ? json_incref(ids) :
 		json_is_integer(ids) ? json_pack("[O]", ids) : json_array();
-	if (method_writes(gen))
-		snap = emu_snapshot(db);
+	writes = method_writes(gen);
+	if (writes)
+		emu_txn_begin(db);
 	rc = special ? special->fn(&c, res) : gen->fn(&c, res);
-	if (snap) {
-		if (rc != ERR_OK) {
-			emu_restore_own(db, snap);   /* the transaction rolls back */
-			snap = NULL;
-		} else {
-			emu_hook_recompute(db);
-		}
-	}
-	json_decref(snap);
+	/* the transaction rolls back on an error; computed fields are derived
+	 * again either way (a recompute inside the call may have set them) */
+	if (writes && rc != ERR_OK)
+		emu_txn_rollback(db);
+	else if (writes)
+		emu_txn_commit(db);
+	if (writes)
+		emu_hook_recompute(db);
 	json_decref(c.ids);
 	json_decref(own_args);
 	json_decref(own_kw);

@@ -470,7 +470,7 @@ static void recompute_move(struct emu *db, json_t *mv, json_t *a)
 	double untaxed = emu_num(a, "untaxed"), total = emu_num(a, "total");
 	json_t *lines = json_object_get(a, "lines");
 
-	json_object_set_new(mv, "invoice_line_ids", lines ? json_incref(lines) : json_array());
+	emu_set_json(mv, "invoice_line_ids", lines ? json_incref(lines) : json_array());
 	emu_set_num(mv, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
 	emu_set_num(mv, "amount_tax", emu_tax_column(emu_tax_round(total - untaxed, rnd), 2));
 	emu_set_num(mv, "amount_total", emu_tax_column(emu_tax_round(total, rnd), 2));
@@ -503,7 +503,7 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 	emu_set_num(l, "qty_invoiced", invoiced);
 	emu_set_num(l, "qty_to_invoice", to_inv);
 	emu_set_str(l, "invoice_status", status);
-	json_object_set_new(l, "invoice_lines", lines ? json_incref(lines) : json_array());
+	emu_set_json(l, "invoice_lines", lines ? json_incref(lines) : json_array());
 	if (!o)
 		return;
 	oa = agg(orders, emu_m2o(l, "order_id"));
@@ -557,7 +557,7 @@ static void recompute_order(struct emu *db, json_t *o, json_t *a)
 	emu_set_num(o, "amount_total", emu_tax_column(emu_tax_round(untaxed + tax, rnd), 2));
 	emu_set_str(o, "invoice_status", emu_bool(a, "any_to") ? "to invoice" :
 		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" : "no");
-	json_object_set_new(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
+	emu_set_json(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
 }
 
 void emu_sale_recompute(struct emu *db)

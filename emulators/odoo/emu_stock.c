@@ -858,6 +858,7 @@ void emu_stock_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 			if (json_object_get(vals, "location_id"))
 				json_object_set(v2, "location_id", json_object_get(vals, "location_id"));
 			if (json_object_size(v2)) {
+				emu_touch(mv);
 				json_object_update(mv, v2);
 				emu_stock_hook_write(db, mm, mv, v2);
 			}
