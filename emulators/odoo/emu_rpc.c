@@ -42,9 +42,15 @@ static json_t *kw_get(struct emu_call *c, const char *k, size_t pos)
 	return v ? v : json_array_get(c->args, pos);
 }
 
+/* The domain, positional or domain= (search, search_count, search_read). */
+static json_t *domain_arg(struct emu_call *c)
+{
+	return kw_get(c, "domain", 0);
+}
+
 static enum err_code m_search(struct emu_call *c, json_t **res)
 {
-	return emu_orm_search(c->db, c->m, json_array_get(c->args, 0),
+	return emu_orm_search(c->db, c->m, domain_arg(c),
 			      json_string_value(kw_get(c, "order", 3)),
 			      kw_long(c, "offset", 1, 0), kw_long(c, "limit", 2, -1),
 			      res, c->x);
@@ -53,7 +59,7 @@ static enum err_code m_search(struct emu_call *c, json_t **res)
 static enum err_code m_search_count(struct emu_call *c, json_t **res)
 {
 	json_t *ids = NULL;
-	enum err_code rc = emu_orm_search(c->db, c->m, json_array_get(c->args, 0),
+	enum err_code rc = emu_orm_search(c->db, c->m, domain_arg(c),
 					  NULL, 0, kw_long(c, "limit", 1, -1), &ids, c->x);
 
 	if (rc == ERR_OK)
@@ -77,7 +83,7 @@ static enum err_code m_search_read(struct emu_call *c, json_t **res)
 	*res = NULL;
 	if (rc != ERR_OK)
 		return rc;
-	rc = emu_orm_search(c->db, c->m, json_array_get(c->args, 0),
+	rc = emu_orm_search(c->db, c->m, domain_arg(c),
 			    json_string_value(kw_get(c, "order", 4)),
 			    kw_long(c, "offset", 2, 0), kw_long(c, "limit", 3, -1),
 			    &ids, c->x);

@@ -232,3 +232,13 @@ def test_a_call_failing_half_way_keeps_nothing(emu):
     assert line["discount"] == 10.0
     assert ex("sale.order.line", "search_count", [["order_id", "in", so]])["result"] == 3
     assert ex("sale.order", "read", so, fields=["amount_total"])["result"][0]["amount_total"] == before
+
+
+def test_domain_and_fields_as_keywords(emu):
+    """Clients may pass search_read's domain and fields by keyword."""
+    ex = emu.execute
+    pid = ex("res.partner", "create", {"name": "Kw", "city": "Lund"})["result"]
+    rows = ex("res.partner", "search_read", domain=[["city", "=", "Lund"]], fields=["name"])["result"]
+    assert rows == [{"id": pid, "name": "Kw"}]
+    assert ex("res.partner", "search_count", domain=[["city", "=", "Lund"]])["result"] == 1
+    assert ex("res.partner", "search", domain=[["city", "=", "Lund"]])["result"] == [pid]
