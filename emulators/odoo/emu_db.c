@@ -43,7 +43,6 @@ static enum err_code load_seed(struct emu *db, json_t *seed, struct err *e)
 {
 	json_t *recs = json_object_get(seed, "records");
 	json_t *next = json_object_get(seed, "next_ids");
-	json_t *st_models = json_object_get(db->state, "models");
 	const char *name;
 	json_t *list;
 	size_t i;
@@ -78,7 +77,6 @@ static enum err_code load_seed(struct emu *db, json_t *seed, struct err *e)
 		if (n > json_integer_value(json_object_get(m->st, "next_id")))
 			json_object_set_new(m->st, "next_id", json_integer(n));
 	}
-	(void)st_models;
 	return ERR_OK;
 }
 

@@ -717,7 +717,6 @@ static enum err_code scrap_validate(struct emu_call *c, json_t **res)
 	if (is_usage(db, loc, "internal") && quant_available(db, pid, loc) + QTY_EPS < qty) {
 		json_t *a = emu_rpc_action(db, "scrap_insufficient");
 
-		snprintf(name, sizeof(name), "%s", "");
 		emu_orm_display(db, emu_model(db, "product.product"), prod, dn, sizeof(dn));
 		json_object_set_new(a, "name", json_sprintf("%s: Insufficient Quantity To Scrap", dn));
 		json_object_set_new(a, "context", json_pack("{s:I,s:I,s:I,s:f,s:s}",
