@@ -9,7 +9,10 @@ import pytest
 from odoo_emu import DATA, Emulator
 from contract import PENDING_REASON, Replay, is_pending, load_steps
 
-SHARED = {"17": "/work/shared/odoo-contract", "18": "/work/shared/odoo-contract-18"}
+SHARED_NAMES = {"17": "odoo-contract", "18": "odoo-contract-18"}
+# shared/ sits beside the work tree (CI: beside the clone)
+SHARED_DIRS = [os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared"),
+               "/work/shared"]
 _replays = {}
 
 
@@ -50,9 +53,11 @@ def test_only_issue7_steps_are_pending(profile):
 def test_recordings_copy_matches_shared(profile):
     """The repository's copy of the recordings is the one in /work/shared
     (when that exists on this machine)."""
-    shared = SHARED[profile]
-    if not os.path.isdir(shared):
-        pytest.skip("no %s on this machine" % shared)
+    found = [os.path.join(d, SHARED_NAMES[profile]) for d in SHARED_DIRS
+             if os.path.isdir(os.path.join(d, SHARED_NAMES[profile]))]
+    if not found:
+        pytest.skip("no shared/%s beside the work tree" % SHARED_NAMES[profile])
+    shared = found[0]
     for name in ("README.md", "setup.jsonl", "flow.jsonl", "batch.jsonl"):
         with open(os.path.join(shared, name), "rb") as a, \
                 open(os.path.join(DATA, "odoo-contract", profile, name), "rb") as b:
