@@ -3,7 +3,7 @@
 
 DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 openssl
+	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 openssl wrk
 
 MESON_OPTS ?=
 ARGS ?=
@@ -19,7 +19,7 @@ help:
 	@echo "make demo        run returnbridge on its embedded SQLite default and show it answering"
 	@echo "                 (make demo ARGS=--once runs to completion and exits)"
 	@echo "make lint        house-style checks (banned functions)"
-	@echo "make bench       benchmarks that print their figures (bench/)"
+	@echo "make bench       print the benchmarks' figures (see bench/README.md)"
 	@echo "make fuzz        run each libFuzzer target for FUZZ_SECONDS (default 60) under clang"
 	@echo "make clean       remove build directories and demo state"
 
@@ -56,8 +56,10 @@ test: build build-asan lint
 demo: build
 	@sh tools/demo.sh $(ARGS)
 
-bench:
+bench: build
 	@sh bench/ingest/run.sh
+	@sh bench/odoo_emu_rps.sh 17
+	@sh bench/odoo_emu_rps.sh 18
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
