@@ -3,12 +3,12 @@
 
 DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 	libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 openssl
+	libssl-dev libcmocka-dev python3 python3-pytest curl sqlite3 openssl wrk
 
 MESON_OPTS ?=
 ARGS ?=
 
-.PHONY: all deps build build-asan test test-unit lint demo bench clean help
+.PHONY: all deps build build-asan test test-unit lint demo bench fuzz clean help
 
 all: build
 
@@ -19,6 +19,8 @@ help:
 	@echo "make demo        run returnbridge on its embedded SQLite default and show it answering"
 	@echo "                 (make demo ARGS=--once runs to completion and exits)"
 	@echo "make lint        house-style checks (banned functions)"
+	@echo "make bench       print the benchmarks' figures (see bench/README.md)"
+	@echo "make fuzz        run each libFuzzer target for FUZZ_SECONDS (default 60) under clang"
 	@echo "make clean       remove build directories and demo state"
 
 deps:
@@ -54,9 +56,19 @@ test: build build-asan lint
 demo: build
 	@sh tools/demo.sh $(ARGS)
 
-bench:
+bench: build
 	@sh bench/ingest/run.sh
+	@sh bench/odoo_emu_rps.sh 17
+	@sh bench/odoo_emu_rps.sh 18
 	@sh bench/rebound/run.sh
 
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@sh tools/deps.sh clang >/dev/null
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	ninja -C build-fuzz
+	@sh tools/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan .demo
+	rm -rf build build-asan build-fuzz .demo

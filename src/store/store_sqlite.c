@@ -168,13 +168,42 @@ enum err_code sq_exec(sqlite3 *db, const char *sql, struct err *e)
 	return rc;
 }
 
-enum err_code sq_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s,
+enum err_code sq_prepare(struct store *st, const char *sql, sqlite3_stmt **s,
 			 struct err *e, const char *what)
 {
+	int i;
+
 	*s = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK)
-		return sq_fail(db, e, what);
+	for (i = 0; i < st->ncache; i++) {
+		if (st->cache[i].sql == sql) {
+			*s = st->cache[i].stmt;
+			return ERR_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) != SQLITE_OK)
+		return sq_fail(st->db, e, what);
+	if (st->ncache < (int)ARRAY_LEN(st->cache)) {
+		st->cache[st->ncache].sql = sql;
+		st->cache[st->ncache].stmt = *s;
+		st->ncache++;
+	}
 	return ERR_OK;
+}
+
+void sq_finish(struct store *st, sqlite3_stmt *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < st->ncache; i++) {
+		if (st->cache[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return;
+		}
+	}
+	sqlite3_finalize(s);
 }
 
 void sq_bind_opt(sqlite3_stmt *s, int i, const char *v)
@@ -387,6 +416,10 @@ static enum err_code sq_open(const struct cfg *c, struct store **out,
 
 static void sq_close(struct store *st)
 {
+	int i;
+
+	for (i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	free(st);

@@ -9,13 +9,13 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-enum err_code sq_insert_exception(sqlite3 *db, const struct store_exception_new *x,
+enum err_code sq_insert_exception(struct store *st, const struct store_exception_new *x,
 				  int64_t *id, struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc;
 
-	rc = sq_prepare(db, "INSERT INTO exceptions(return_id, event_id, type, owner, priority,"
+	rc = sq_prepare(st, "INSERT INTO exceptions(return_id, event_id, type, owner, priority,"
 			    " message, opened_at_ms) VALUES (?,?,?,?,?,?,?)", &s, e, "open exception");
 	if (rc != ERR_OK)
 		return rc;
@@ -27,14 +27,14 @@ enum err_code sq_insert_exception(sqlite3 *db, const struct store_exception_new 
 	sqlite3_bind_text(s, 6, x->message, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 7, clock_now_ms());
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = sq_fail(db, e, "open exception");
+		rc = sq_fail(st->db, e, "open exception");
 	else if (id)
-		*id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(s);
+		*id = sqlite3_last_insert_rowid(st->db);
+	sq_finish(st, s);
 	return rc;
 }
 
-static enum err_code insert_one(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *find,
+static enum err_code insert_one(struct store *st, sqlite3_stmt *ins, sqlite3_stmt *find,
 				const struct store_event *ev, int64_t now,
 				int64_t *id, bool *dup, struct err *e)
 {
@@ -55,9 +55,9 @@ static enum err_code insert_one(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *fi
 	sq_bind_opt(ins, 10, ev->park_reason ? "parked" : ev->status);
 	sq_bind_opt(ins, 11, ev->park_reason);
 	if (sqlite3_step(ins) != SQLITE_DONE)
-		return sq_fail(db, e, "store event");
-	if (sqlite3_changes(db) == 1) {
-		*id = sqlite3_last_insert_rowid(db);
+		return sq_fail(st->db, e, "store event");
+	if (sqlite3_changes(st->db) == 1) {
+		*id = sqlite3_last_insert_rowid(st->db);
 		*dup = false;
 		if (!ev->park_reason)
 			return ERR_OK;
@@ -66,13 +66,13 @@ static enum err_code insert_one(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *fi
 		x.owner = "integration";
 		x.priority = 2;
 		x.message = ev->park_reason;
-		return sq_insert_exception(db, &x, NULL, e);
+		return sq_insert_exception(st, &x, NULL, e);
 	}
 	*dup = true;
 	sqlite3_reset(find);
 	sqlite3_bind_text(find, 1, ev->dedup_key, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(find) != SQLITE_ROW)
-		return sq_fail(db, e, "find duplicate event");
+		return sq_fail(st->db, e, "find duplicate event");
 	*id = sqlite3_column_int64(find, 0);
 	return ERR_OK;
 }
@@ -89,18 +89,18 @@ enum err_code sq_events_add(struct store *st, const struct store_event *evs,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db,
+	rc = sq_prepare(st,
 			"INSERT INTO events(received_at_ms, source, kind, dedup_key, rebound_return_id,"
 			" order_ref, raw_body, raw_len, normalized, status, park_reason)"
 			" VALUES (?,?,?,?,?,?,?,?,?,coalesce(?, 'new'),?)"
 			" ON CONFLICT(dedup_key) DO NOTHING", &ins, e, "store event");
 	if (rc == ERR_OK)
-		rc = sq_prepare(st->db, "SELECT id FROM events WHERE dedup_key = ?", &find, e,
+		rc = sq_prepare(st, "SELECT id FROM events WHERE dedup_key = ?", &find, e,
 				"find duplicate event");
 	for (i = 0; rc == ERR_OK && i < n; i++)
-		rc = insert_one(st->db, ins, find, &evs[i], now, &ids[i], &dup[i], e);
-	sqlite3_finalize(ins);
-	sqlite3_finalize(find);
+		rc = insert_one(st, ins, find, &evs[i], now, &ids[i], &dup[i], e);
+	sq_finish(st, ins);
+	sq_finish(st, find);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -139,7 +139,7 @@ static enum err_code each_event(struct store *st, const char *sql, const char *b
 	int step;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, sql, &s, e, "list events");
+	rc = sq_prepare(st, sql, &s, e, "list events");
 	if (rc != ERR_OK)
 		goto out;
 	sqlite3_bind_int(s, 1, limit);
@@ -155,7 +155,7 @@ static enum err_code each_event(struct store *st, const char *sql, const char *b
 	if (step != SQLITE_DONE)
 		rc = sq_fail(st->db, e, "list events");
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -189,7 +189,7 @@ enum err_code sq_event_finish(struct store *st, int64_t id, const char *status,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, "UPDATE events SET status = ?, return_id = ?, park_reason = ?,"
+	rc = sq_prepare(st, "UPDATE events SET status = ?, return_id = ?, park_reason = ?,"
 				" processed_at_ms = ? WHERE id = ?", &s, e, "finish event");
 	if (rc == ERR_OK) {
 		sqlite3_bind_text(s, 1, status, -1, SQLITE_TRANSIENT);
@@ -200,7 +200,7 @@ enum err_code sq_event_finish(struct store *st, int64_t id, const char *status,
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = sq_fail(st->db, e, "finish event");
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -218,7 +218,7 @@ enum err_code sq_rejection_add(struct store *st, const char *endpoint,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, "INSERT INTO rejections(endpoint, reason, count, first_at_ms,"
+	rc = sq_prepare(st, "INSERT INTO rejections(endpoint, reason, count, first_at_ms,"
 				" last_at_ms, last_detail) VALUES (?1, ?2, 1, ?3, ?3, ?4)"
 				" ON CONFLICT(endpoint, reason) DO UPDATE SET count = count + 1,"
 				" last_at_ms = ?3, last_detail = ?4", &s, e, "count rejection");
@@ -230,7 +230,7 @@ enum err_code sq_rejection_add(struct store *st, const char *endpoint,
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = sq_fail(st->db, e, "count rejection");
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -245,7 +245,7 @@ enum err_code sq_rejections_list(struct store *st, store_rejection_cb *cb,
 	enum err_code rc;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, "SELECT endpoint, reason, count, first_at_ms, last_at_ms, last_detail"
+	rc = sq_prepare(st, "SELECT endpoint, reason, count, first_at_ms, last_at_ms, last_detail"
 				" FROM rejections ORDER BY last_at_ms DESC", &s, e, "list rejections");
 	while (rc == ERR_OK && sqlite3_step(s) == SQLITE_ROW) {
 		r.endpoint = sq_col(s, 0);
@@ -256,7 +256,7 @@ enum err_code sq_rejections_list(struct store *st, store_rejection_cb *cb,
 		r.last_detail = sq_col(s, 5);
 		cb(&r, arg);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -272,7 +272,7 @@ enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, "UPDATE events SET raw_body = NULL, raw_purged_at_ms = ?"
+	rc = sq_prepare(st, "UPDATE events SET raw_body = NULL, raw_purged_at_ms = ?"
 				" WHERE raw_body IS NOT NULL AND received_at_ms < ?", &s, e,
 			"purge raw bodies");
 	if (rc == ERR_OK) {
@@ -283,7 +283,7 @@ enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged,
 		else
 			*purged = sqlite3_changes(st->db);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);

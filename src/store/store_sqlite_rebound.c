@@ -17,7 +17,7 @@ enum err_code sq_kv_get(struct store *st, const char *key, char **value,
 
 	*value = NULL;
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, "SELECT value FROM rebound_state WHERE key = ?", &s, e, "read state");
+	rc = sq_prepare(st, "SELECT value FROM rebound_state WHERE key = ?", &s, e, "read state");
 	if (rc != ERR_OK)
 		goto out;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
@@ -31,7 +31,7 @@ enum err_code sq_kv_get(struct store *st, const char *key, char **value,
 		rc = err_set(e, ERR_NOT_FOUND, "no state %s", key);
 	}
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -46,7 +46,7 @@ enum err_code sq_kv_set(struct store *st, const char *key, const char *value,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto unlock;
-	rc = sq_prepare(st->db, value
+	rc = sq_prepare(st, value
 			? "INSERT INTO rebound_state(key, value, updated_at_ms) VALUES (?,?,?)"
 			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
 			  " updated_at_ms = excluded.updated_at_ms"
@@ -61,7 +61,7 @@ enum err_code sq_kv_set(struct store *st, const char *key, const char *value,
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_fail(st->db, e, "write state");
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 unlock:
 	pthread_mutex_unlock(&st->lock);
@@ -77,7 +77,7 @@ enum err_code sq_kv_list(struct store *st, const char *prefix, store_kv_cb *cb,
 
 	pthread_mutex_lock(&st->lock);
 	/* substr, not LIKE: keys may contain % and _ */
-	rc = sq_prepare(st->db, "SELECT key, value FROM rebound_state"
+	rc = sq_prepare(st, "SELECT key, value FROM rebound_state"
 			" WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key", &s, e, "list state");
 	if (rc != ERR_OK)
 		goto out;
@@ -91,7 +91,7 @@ enum err_code sq_kv_list(struct store *st, const char *prefix, store_kv_cb *cb,
 	if (step != SQLITE_DONE)
 		rc = sq_fail(st->db, e, "list state");
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -105,7 +105,7 @@ enum err_code sq_returns_open(struct store *st, int limit, store_return_cb *cb,
 	int step = SQLITE_DONE;
 
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, "SELECT id, rebound_return_id, order_ref, state,"
+	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state,"
 			" created_at_ms, updated_at_ms, location, last_milestone FROM returns"
 			" WHERE state NOT IN ('CLOSED', 'CANCELLED')"
 			" ORDER BY created_at_ms, id LIMIT ?", &s, e, "list open returns");
@@ -130,7 +130,7 @@ enum err_code sq_returns_open(struct store *st, int limit, store_return_cb *cb,
 	if (step != SQLITE_DONE)
 		rc = sq_fail(st->db, e, "list open returns");
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

@@ -12,7 +12,7 @@
 #define MAX_EXC 100
 #define MAX_MILESTONES 200
 
-static enum err_code insert_line(sqlite3 *db, sqlite3_stmt *s, int64_t rid,
+static enum err_code insert_line(struct store *st, sqlite3_stmt *s, int64_t rid,
 				 int line_no, const struct store_line *l,
 				 struct err *e)
 {
@@ -29,7 +29,7 @@ static enum err_code insert_line(sqlite3 *db, sqlite3_stmt *s, int64_t rid,
 	sq_bind_opt(s, 9, l->outcome);
 	sq_bind_opt(s, 10, l->client_item_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		return sq_fail(db, e, "store return line");
+		return sq_fail(st->db, e, "store return line");
 	return ERR_OK;
 }
 
@@ -49,7 +49,7 @@ enum err_code sq_return_create(struct store *st, const struct store_return *r,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, "INSERT INTO returns(rebound_return_id, order_ref, state, location,"
+	rc = sq_prepare(st, "INSERT INTO returns(rebound_return_id, order_ref, state, location,"
 				" last_milestone, created_at_ms, updated_at_ms)"
 				" VALUES (?,?,coalesce(?, 'INTENT'),?,?,?,?)", &s, e, "store return");
 	if (rc != ERR_OK)
@@ -71,13 +71,13 @@ enum err_code sq_return_create(struct store *st, const struct store_return *r,
 		goto end;
 	}
 	*id = sqlite3_last_insert_rowid(st->db);
-	rc = sq_prepare(st->db, INSERT_LINE_SQL, &ls, e, "store return line");
+	rc = sq_prepare(st, INSERT_LINE_SQL, &ls, e, "store return line");
 	for (i = 0; rc == ERR_OK && i < r->nlines; i++)
-		rc = insert_line(st->db, ls, *id, r->lines[i].line_no ? r->lines[i].line_no : i + 1,
+		rc = insert_line(st, ls, *id, r->lines[i].line_no ? r->lines[i].line_no : i + 1,
 				 &r->lines[i], e);
 end:
-	sqlite3_finalize(ls);
-	sqlite3_finalize(s);
+	sq_finish(st, ls);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -106,7 +106,7 @@ enum err_code sq_return_find(struct store *st, const struct store_find *q,
 		return err_set(e, ERR_INVALID, "store_return_find: nothing to find by");
 	}
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, sql, &s, e, "find return");
+	rc = sq_prepare(st, sql, &s, e, "find return");
 	if (rc == ERR_OK) {
 		sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(s) == SQLITE_ROW) {
@@ -115,28 +115,28 @@ enum err_code sq_return_find(struct store *st, const struct store_find *q,
 			(*n)++;
 		}
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
 
 /* The existing line an incoming one is the same as: by Rebound item id when
  * it has one; otherwise (legacy lines carry no ids) by position and SKU. */
-static int64_t same_line(sqlite3 *db, int64_t rid, int pos,
+static int64_t same_line(struct store *st, int64_t rid, int pos,
 			 const struct store_line *l, int *line_no)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t id = 0;
 
 	if (l->rebound_item_id) {
-		if (sqlite3_prepare_v2(db, "SELECT id, line_no FROM return_lines WHERE return_id = ?"
-					   " AND rebound_item_id = ?", -1, &s, NULL) != SQLITE_OK)
+		if (sq_prepare(st, "SELECT id, line_no FROM return_lines WHERE return_id = ?"
+				   " AND rebound_item_id = ?", &s, NULL, "find line") != ERR_OK)
 			return 0;
 		sqlite3_bind_text(s, 2, l->rebound_item_id, -1, SQLITE_TRANSIENT);
 	} else {
-		if (sqlite3_prepare_v2(db, "SELECT id, line_no FROM return_lines WHERE return_id = ?"
-					   " AND rebound_item_id IS NULL AND line_no = ?"
-					   " AND sku IS ?", -1, &s, NULL) != SQLITE_OK)
+		if (sq_prepare(st, "SELECT id, line_no FROM return_lines WHERE return_id = ?"
+				   " AND rebound_item_id IS NULL AND line_no = ?"
+				   " AND sku IS ?", &s, NULL, "find line") != ERR_OK)
 			return 0;
 		sqlite3_bind_int(s, 2, pos);
 		sq_bind_opt(s, 3, l->sku);
@@ -146,17 +146,17 @@ static int64_t same_line(sqlite3 *db, int64_t rid, int pos,
 		id = sqlite3_column_int64(s, 0);
 		*line_no = sqlite3_column_int(s, 1);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	return id;
 }
 
-static enum err_code update_line(sqlite3 *db, int64_t line_id,
+static enum err_code update_line(struct store *st, int64_t line_id,
 				 const struct store_line *l, struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc;
 
-	rc = sq_prepare(db, "UPDATE return_lines SET disposition = coalesce(?, disposition),"
+	rc = sq_prepare(st, "UPDATE return_lines SET disposition = coalesce(?, disposition),"
 			    " reason_code = coalesce(?, reason_code), ean = coalesce(ean, ?),"
 			    " sku = coalesce(sku, ?) WHERE id = ?", &s, e, "update return line");
 	if (rc != ERR_OK)
@@ -167,23 +167,23 @@ static enum err_code update_line(sqlite3 *db, int64_t line_id,
 	sq_bind_opt(s, 4, l->sku);
 	sqlite3_bind_int64(s, 5, line_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = sq_fail(db, e, "update return line");
-	sqlite3_finalize(s);
+		rc = sq_fail(st->db, e, "update return line");
+	sq_finish(st, s);
 	return rc;
 }
 
-static int next_line_no(sqlite3 *db, int64_t rid)
+static int next_line_no(struct store *st, int64_t rid)
 {
 	sqlite3_stmt *s = NULL;
 	int n = 1;
 
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(line_no), 0) + 1 FROM return_lines"
-				   " WHERE return_id = ?", -1, &s, NULL) != SQLITE_OK)
+	if (sq_prepare(st, "SELECT coalesce(max(line_no), 0) + 1 FROM return_lines"
+			   " WHERE return_id = ?", &s, NULL, "next line") != ERR_OK)
 		return 1;
 	sqlite3_bind_int64(s, 1, rid);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		n = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	return n;
 }
 
@@ -201,20 +201,20 @@ enum err_code sq_return_merge_lines(struct store *st, int64_t return_id,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, INSERT_LINE_SQL, &ins, e, "store return line");
+	rc = sq_prepare(st, INSERT_LINE_SQL, &ins, e, "store return line");
 	for (i = 0; rc == ERR_OK && i < n; i++) {
 		line_no = 0;
-		line_id = same_line(st->db, return_id, i + 1, &lines[i], &line_no);
+		line_id = same_line(st, return_id, i + 1, &lines[i], &line_no);
 		if (line_id) {
-			rc = update_line(st->db, line_id, &lines[i], e);
+			rc = update_line(st, line_id, &lines[i], e);
 			continue;
 		}
-		rc = insert_line(st->db, ins, return_id, next_line_no(st->db, return_id),
+		rc = insert_line(st, ins, return_id, next_line_no(st, return_id),
 				 &lines[i], e);
 		if (rc == ERR_OK)
 			(*added)++;
 	}
-	sqlite3_finalize(ins);
+	sq_finish(st, ins);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -233,7 +233,7 @@ enum err_code sq_milestone_add(struct store *st, int64_t return_id,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = sq_prepare(st->db, "INSERT INTO milestones(return_id, event_id, milestone, text,"
+	rc = sq_prepare(st, "INSERT INTO milestones(return_id, event_id, milestone, text,"
 				" event_time, at_ms) VALUES (?,?,?,?,?,?)"
 				" ON CONFLICT(return_id, event_id) DO NOTHING", &s, e, "record milestone");
 	if (rc == ERR_OK) {
@@ -246,10 +246,10 @@ enum err_code sq_milestone_add(struct store *st, int64_t return_id,
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = sq_fail(st->db, e, "record milestone");
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	s = NULL;
 	if (rc == ERR_OK)
-		rc = sq_prepare(st->db, "UPDATE returns SET last_milestone = ?, location ="
+		rc = sq_prepare(st, "UPDATE returns SET last_milestone = ?, location ="
 					" coalesce(?, location), updated_at_ms = ?, version = version + 1"
 					" WHERE id = ?", &s, e, "update return");
 	if (rc == ERR_OK) {
@@ -260,7 +260,7 @@ enum err_code sq_milestone_add(struct store *st, int64_t return_id,
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = sq_fail(st->db, e, "update return");
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -275,7 +275,7 @@ enum err_code sq_exception_add(struct store *st, const struct store_exception_ne
 	pthread_mutex_lock(&st->lock);
 	rc = sq_write_begin(st, e);
 	if (rc == ERR_OK)
-		rc = sq_write_end(st, sq_insert_exception(st->db, x, id, e), e);
+		rc = sq_write_end(st, sq_insert_exception(st, x, id, e), e);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
@@ -291,13 +291,13 @@ struct whole {
 	int nms;
 };
 
-static enum err_code read_lines(sqlite3 *db, int64_t rid, struct whole *w,
+static enum err_code read_lines(struct store *st, int64_t rid, struct whole *w,
 				struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc;
 
-	rc = sq_prepare(db, "SELECT line_no, rebound_item_id, sku, ean, quantity, reason_code,"
+	rc = sq_prepare(st, "SELECT line_no, rebound_item_id, sku, ean, quantity, reason_code,"
 			    " disposition, outcome, client_item_id FROM return_lines"
 			    " WHERE return_id = ? ORDER BY line_no", &s, e, "read return lines");
 	if (rc != ERR_OK)
@@ -317,17 +317,17 @@ static enum err_code read_lines(sqlite3 *db, int64_t rid, struct whole *w,
 		l->outcome = sq_dup(s, 7);
 		l->client_item_id = sq_dup(s, 8);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	return ERR_OK;
 }
 
-static enum err_code read_exceptions(sqlite3 *db, int64_t rid, struct whole *w,
+static enum err_code read_exceptions(struct store *st, int64_t rid, struct whole *w,
 				     struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc;
 
-	rc = sq_prepare(db, "SELECT id, type, owner, message, opened_at_ms, resolved_at_ms IS NOT NULL,"
+	rc = sq_prepare(st, "SELECT id, type, owner, message, opened_at_ms, resolved_at_ms IS NOT NULL,"
 			    " coalesce(event_id, 0) FROM exceptions WHERE return_id = ?1 OR event_id IN"
 			    " (SELECT id FROM events WHERE return_id = ?1) ORDER BY id", &s, e,
 			"read exceptions");
@@ -345,17 +345,17 @@ static enum err_code read_exceptions(sqlite3 *db, int64_t rid, struct whole *w,
 		r->resolved = sqlite3_column_int(s, 5) != 0;
 		r->event_id = sqlite3_column_int64(s, 6);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	return ERR_OK;
 }
 
-static enum err_code read_milestones(sqlite3 *db, int64_t rid, struct whole *w,
+static enum err_code read_milestones(struct store *st, int64_t rid, struct whole *w,
 				     struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc;
 
-	rc = sq_prepare(db, "SELECT milestone, text, event_time, at_ms, coalesce(event_id, 0)"
+	rc = sq_prepare(st, "SELECT milestone, text, event_time, at_ms, coalesce(event_id, 0)"
 			    " FROM milestones WHERE return_id = ? ORDER BY at_ms, id", &s, e,
 			"read milestones");
 	if (rc != ERR_OK)
@@ -370,7 +370,7 @@ static enum err_code read_milestones(sqlite3 *db, int64_t rid, struct whole *w,
 		m->at_ms = sqlite3_column_int64(s, 3);
 		m->event_id = sqlite3_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	return ERR_OK;
 }
 
@@ -412,7 +412,7 @@ enum err_code sq_return_get(struct store *st, const char *rid,
 	if (!w)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st->db, "SELECT id, rebound_return_id, order_ref, state, created_at_ms,"
+	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state, created_at_ms,"
 				" updated_at_ms, location, last_milestone FROM returns"
 				" WHERE rebound_return_id = ?", &s, e, "read return");
 	if (rc != ERR_OK)
@@ -431,11 +431,11 @@ enum err_code sq_return_get(struct store *st, const char *rid,
 	r.updated_at_ms = sqlite3_column_int64(s, 5);
 	r.location = sq_col(s, 6);
 	r.last_milestone = sq_col(s, 7);
-	rc = read_lines(st->db, r.id, w, e);
+	rc = read_lines(st, r.id, w, e);
 	if (rc == ERR_OK)
-		rc = read_exceptions(st->db, r.id, w, e);
+		rc = read_exceptions(st, r.id, w, e);
 	if (rc == ERR_OK)
-		rc = read_milestones(st->db, r.id, w, e);
+		rc = read_milestones(st, r.id, w, e);
 	if (rc != ERR_OK)
 		goto out;
 	r.nlines = w->nlines;
@@ -444,7 +444,7 @@ enum err_code sq_return_get(struct store *st, const char *rid,
 	r.milestones = w->ms;
 	cb(&r, w->exc, w->nexc, arg);
 out:
-	sqlite3_finalize(s);
+	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	whole_free(w);
 	return rc;

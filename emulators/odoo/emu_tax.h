@@ -1,0 +1,43 @@
+/* emu_tax: the emulator's own money arithmetic, written from Odoo's
+ * behaviour (odoo.tools.float_utils.float_round, account.tax percent taxes
+ * with tax_calculation_rounding_method round_per_line). It must never share
+ * code with returnbridge's money code in src/core/: the product's amount
+ * checks are tested against it. */
+#ifndef ODOO_EMU_TAX_H
+#define ODOO_EMU_TAX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* float_round(value, precision_rounding=rounding), HALF-UP: normalise,
+ * nudge by an epsilon scaled to the value, round, de-normalise — the same
+ * IEEE operations as Odoo's Python, so the same doubles come out. */
+double emu_tax_round(double value, double rounding);
+
+/* What a value becomes once stored in a PostgreSQL numeric column and read
+ * back, as Odoo stores monetary fields and floats with digits: the decimal
+ * with that many digits (3998 * 0.01 = 39.980000000000004 comes back as
+ * 39.98). Plain Float fields are double columns and keep every bit, which
+ * is why 18's price_tax reads 2.2699999999999996. */
+double emu_tax_column(double value, int digits);
+
+struct emu_tax_def {
+	double amount;          /* percent */
+	bool price_include;
+};
+
+struct emu_tax_line {
+	double subtotal;        /* price_subtotal (excluded) */
+	double tax;             /* price_tax as the profile reports it */
+	double total;           /* price_total (included) */
+};
+
+/* One line: price_unit less discount (percent), times qty, with percent
+ * taxes, rounded per line to the currency. Profile 18 reports price_tax as
+ * total - subtotal unrounded (2.2699999999999996, s.sol_read); 17 reports
+ * the rounded tax (2.27). */
+void emu_tax_line(const struct emu_tax_def *taxes, size_t ntaxes,
+		  double price_unit, double qty, double discount,
+		  double rounding, int profile, struct emu_tax_line *out);
+
+#endif
