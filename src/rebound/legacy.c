@@ -63,21 +63,23 @@ static int is_credential_code(const char *code)
 	return 0;
 }
 
-/* Judge Rebound's answer: success, a documented error, or garbage. */
-static enum err_code read_envelope(const char *call, const struct rbhttp_resp *r,
-				   json_t **success, char code[48],
-				   struct err *e)
+enum err_code legacy_parse(const char *call, long status, const char *body,
+			   size_t len, json_t **success, char code[48],
+			   struct err *e)
 {
 	json_error_t je;
 	json_t *root, *err, *msg;
 	const char *c = "", *m = "";
 	enum err_code rc;
 
-	root = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &je);
+	*success = NULL;
+	if (code)
+		code[0] = '\0';
+	root = json_loadb(body ? body : "", body ? len : 0, 0, &je);
 	if (!root || !json_is_object(root)) {
 		json_decref(root);
 		return err_set(e, ERR_INVALID, "rebound %s: HTTP %ld with a body that is not Rebound's JSON envelope (%s); nothing was stored",
-			       call, r->status, root ? "not an object" : je.text);
+			       call, status, root ? "not an object" : je.text);
 	}
 	*success = json_incref(json_object_get(root, "success"));
 	if (*success) {
@@ -88,7 +90,7 @@ static enum err_code read_envelope(const char *call, const struct rbhttp_resp *r
 	if (!json_is_object(err)) {
 		json_decref(root);
 		return err_set(e, ERR_INVALID, "rebound %s: HTTP %ld, JSON without \"success\" or \"error\"; nothing was stored",
-			       call, r->status);
+			       call, status);
 	}
 	if (json_is_string(json_object_get(err, "code")))
 		c = json_string_value(json_object_get(err, "code"));
@@ -138,7 +140,7 @@ static enum err_code post(struct legacy *lg, const char *call, const char *req,
 			 form.len, &r, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = read_envelope(call, &r, success, code, e);
+	rc = legacy_parse(call, r.status, r.body.data, r.body.len, success, code, e);
 out:
 	if (form.data)
 		explicit_bzero(form.data, form.len);
@@ -180,10 +182,8 @@ enum err_code legacy_call_text(struct legacy *lg, const char *call,
 enum err_code legacy_search(struct legacy *lg, const char *from, const char *to,
 			    json_t **ids, struct err *e)
 {
-	json_t *req, *succ = NULL, *list, *v, *out;
+	json_t *req, *succ = NULL;
 	enum err_code rc;
-	size_t i;
-	char num[32];
 
 	*ids = NULL;
 	req = json_pack("{s{ssss}}", "filter", "date_from", from, "date_to", to);
@@ -197,12 +197,24 @@ enum err_code legacy_search(struct legacy *lg, const char *from, const char *to,
 	}
 	if (rc != ERR_OK)
 		return rc;
+	rc = legacy_search_ids(succ, ids, e);
+	json_decref(succ);
+	return rc;
+}
+
+enum err_code legacy_search_ids(json_t *succ, json_t **ids, struct err *e)
+{
+	json_t *list, *v, *out;
+	char num[32];
+	size_t i;
+
+	*ids = NULL;
 	list = json_is_object(succ) ? json_object_get(succ, "id") : succ;
-	if (!json_is_array(list)) {
-		json_decref(succ);
+	if (!json_is_array(list))
 		return err_set(e, ERR_INVALID, "rebound returns/search: \"success\" has no \"id\" list; nothing was stored");
-	}
 	out = json_array();
+	if (!out)
+		return err_set(e, ERR_NOMEM, "out of memory");
 	json_array_foreach(list, i, v) {
 		if (json_is_string(v) && *json_string_value(v)) {
 			json_array_append(out, v);
@@ -211,11 +223,9 @@ enum err_code legacy_search(struct legacy *lg, const char *from, const char *to,
 			json_array_append_new(out, json_string(num));
 		} else {
 			json_decref(out);
-			json_decref(succ);
 			return err_set(e, ERR_INVALID, "rebound returns/search: id #%zu is not a string or number; nothing was stored", i);
 		}
 	}
-	json_decref(succ);
 	*ids = out;
 	return ERR_OK;
 }
@@ -223,7 +233,7 @@ enum err_code legacy_search(struct legacy *lg, const char *from, const char *to,
 enum err_code legacy_get_return(struct legacy *lg, const char *id, json_t **ret,
 				struct err *e)
 {
-	json_t *req, *succ = NULL, *rid;
+	json_t *req, *succ = NULL;
 	enum err_code rc;
 
 	*ret = NULL;
@@ -232,15 +242,23 @@ enum err_code legacy_get_return(struct legacy *lg, const char *id, json_t **ret,
 		return err_set(e, ERR_NOMEM, "out of memory");
 	rc = legacy_call(lg, "returns/get", req, &succ, NULL, e);
 	json_decref(req);
-	if (rc != ERR_OK)
-		return rc;
-	rid = json_object_get(succ, "id");
-	if (!json_is_object(succ) || !(json_is_string(rid) || json_is_integer(rid)) ||
-	    !json_is_array(json_object_get(succ, "item"))) {
+	if (rc == ERR_OK)
+		rc = legacy_check_return(succ, id, e);
+	if (rc != ERR_OK) {
 		json_decref(succ);
-		return err_set(e, ERR_INVALID, "rebound returns/get %s: the answer is not a return object (no id or no item list); nothing was stored", id);
+		return rc;
 	}
 	*ret = succ;
+	return ERR_OK;
+}
+
+enum err_code legacy_check_return(json_t *ret, const char *id, struct err *e)
+{
+	json_t *rid = json_object_get(ret, "id");
+
+	if (!json_is_object(ret) || !(json_is_string(rid) || json_is_integer(rid)) ||
+	    !json_is_array(json_object_get(ret, "item")))
+		return err_set(e, ERR_INVALID, "rebound returns/get %s: the answer is not a return object (no id or no item list); nothing was stored", id);
 	return ERR_OK;
 }
 

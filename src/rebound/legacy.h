@@ -7,6 +7,7 @@
 #define REBOUND_LEGACY_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "rebound/rbhttp.h"
 #include "util/err.h"
@@ -55,5 +56,22 @@ MUST_CHECK enum err_code legacy_get_tracking(struct legacy *lg,
 MUST_CHECK enum err_code legacy_call_text(struct legacy *lg, const char *call,
 					  const char *request_json,
 					  struct err *e);
+
+/* The pure parts, also fuzzed (tests/fuzz/fuzz_legacy.c): */
+
+/* Judge an answer: status and body as received. Same results as
+ * legacy_call; *success is new (owned) on ERR_OK. */
+MUST_CHECK enum err_code legacy_parse(const char *call, long status,
+				      const char *body, size_t len,
+				      json_t **success, char code[48],
+				      struct err *e);
+
+/* The id list of a returns/search success as a new array of strings. */
+MUST_CHECK enum err_code legacy_search_ids(json_t *success, json_t **ids,
+					   struct err *e);
+
+/* ERR_INVALID unless ret looks like a return object (id, item list). */
+MUST_CHECK enum err_code legacy_check_return(json_t *ret, const char *id,
+					     struct err *e);
 
 #endif
