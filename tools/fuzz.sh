@@ -5,7 +5,7 @@
 set -u
 secs=${1:-60}
 status=0
-for t in notice ini; do
+for t in notice ini legacy; do
 	dir=build-fuzz/corpus-$t
 	mkdir -p "$dir"
 	cp tests/fuzz/corpus/$t/* "$dir"/
