@@ -6,11 +6,11 @@
 #   search_read  sale.order.line search_read of the order's 3 lines, 14 fields
 #   write        stock.move write (quantity): snapshot, write, recompute
 # Usage: bench/odoo_emu_rps.sh [profile]   (env: DURATION=10s CONNS=8 THREADS=2
-#        ODOO_EMU_BIN=build/emulators/odoo-emu)
+#        ODOO_EMU_BIN=build/odoo-emu)
 set -eu
 cd "$(dirname "$0")/.."
 PROFILE=${1:-17}
-BIN=${ODOO_EMU_BIN:-build/emulators/odoo-emu}
+BIN=${ODOO_EMU_BIN:-build/odoo-emu}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-8}
 THREADS=${THREADS:-2}
