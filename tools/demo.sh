@@ -110,8 +110,43 @@ step "7. what was refused: returnbridge events --rejected"
 step "8. one return, as customer support sees it: returnbridge status"
 "$RB" status -c "$DIR/returnbridge.ini" "(00)340434181234567890"
 
+step "9. an account on Rebound's older API (no notifications): backfill from the API"
+# the Rebound emulator plays that account (scenario: three returns, one of
+# them never notified, one cancelled); a separate store keeps the stories apart
+"$PWD/build/rebound-emu" --scenario tests/data/rebound/scenarios/basic.json --port 0 \
+	> "$DIR/rebound-emu.log" 2>&1 &
+emupid=$!
+trap 'kill -TERM $pid $emupid 2>/dev/null || true' EXIT INT TERM
+emuport=""
+for _ in $(seq 1 50); do
+	emuport=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$DIR/rebound-emu.log" | head -n 1)
+	[ -n "$emuport" ] && break
+	sleep 0.1
+done
+rm -f "$DIR"/legacy.db "$DIR"/legacy.db-wal "$DIR"/legacy.db-shm "$DIR"/legacy.db-ratelimit
+cat > "$DIR/legacy.ini" <<INI
+[log]
+level = warn
+[store]
+path = legacy.db
+[rebound]
+api = legacy
+legacy_url = http://127.0.0.1:$emuport/api
+legacy_login = acme
+legacy_api_key = k-legacy-1
+INI
+since=$(date -u -d '30 days ago' +%Y-%m-%d)
+"$RB" backfill -c "$DIR/legacy.ini" --since "$since" --progress lines
+echo "-- run again: it remembers what it pulled and stores nothing twice"
+"$RB" backfill -c "$DIR/legacy.ini" --since "$since" --progress lines
+"$RB" events -c "$DIR/legacy.ini"
+"$RB" status -c "$DIR/legacy.ini" 118238
+kill -TERM $emupid 2>/dev/null || true
+wait $emupid 2>/dev/null || true
+trap 'kill -TERM $pid 2>/dev/null || true' EXIT INT TERM
+
 if [ "$once" -eq 1 ]; then
-	step "9. graceful stop (SIGTERM)"
+	step "10. graceful stop (SIGTERM)"
 	kill -TERM $pid
 	wait $pid
 	trap - EXIT INT TERM

@@ -14,6 +14,7 @@
 #include "rebound/backfill.h"
 #include "rebound/feed.h"
 #include "rebound/rbclient.h"
+#include "rebound/intake.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -136,6 +137,27 @@ static int parse(struct cli *cli, int argc, char **argv, struct backfill_opts *o
 	return -1;
 }
 
+/* Apply what was pulled to returns now, so `status` shows them without a
+ * running daemon. A daemon applying the same events at the same time is
+ * harmless: applying an event is idempotent and runs in its own
+ * transaction. */
+static void apply_stored(struct cli *cli, struct store *st)
+{
+	struct err e = ERR_INIT;
+	int done = 0, total = 0;
+
+	do {
+		if (intake_process_pending(st, 200, &done, &e) != ERR_OK) {
+			fprintf(cli->err, "%s backfill: applying the pulled returns failed (the daemon will retry): %s\n",
+				cli->prog, e.msg);
+			return;
+		}
+		total += done;
+	} while (done == 200);
+	if (total > 0)
+		fprintf(cli->err, "%s backfill: %d event(s) applied to returns\n", cli->prog, total);
+}
+
 int cmd_backfill(struct cli *cli, int argc, char **argv)
 {
 	struct backfill_opts o = { NULL, NULL, false, on_progress, NULL };
@@ -211,6 +233,8 @@ int cmd_backfill(struct cli *cli, int argc, char **argv)
 		fprintf(cli->err, "%s backfill: %s\nprogress is saved; run the same command again to resume\n", cli->prog, e.msg);
 		break;
 	}
+	if (erc == ERR_OK || erc == ERR_BUSY)
+		apply_stored(cli, st);
 out:
 	rbclient_free(cl);
 	store_close(st);

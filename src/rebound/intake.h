@@ -81,7 +81,8 @@ void intake_committer_enqueue(struct intake_committer *c,
 
 /* Apply up to max stored, unprocessed events to returns (identity rule,
  * lines, milestones), oldest first. *done = how many were processed.
- * Main loop only. */
+ * One thread per store handle; several processes may run it at once
+ * (applying an event is idempotent, each batch one transaction). */
 MUST_CHECK enum err_code intake_process_pending(struct store *st, int max,
 						int *done, struct err *e);
 
