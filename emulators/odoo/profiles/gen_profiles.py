@@ -183,6 +183,9 @@ def common_models(p):
             "description": "Sales Order Line", "order": "order_id, sequence, id",
             "fields": {
                 "order_id": m2o("sale.order"), "sequence": F("integer"),
+                # sections and notes; not in the recordings, from Odoo
+                # 17.0/18.0 source (sale_order_line.py), false on products
+                "display_type": F("selection"),
                 "name": F("text"), "product_id": m2o("product.product"),
                 "product_uom_qty": F("float"), "product_uom": m2o("uom.uom"),
                 "price_unit": F("float"), "discount": F("float"),
