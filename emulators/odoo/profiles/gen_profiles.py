@@ -74,7 +74,8 @@ def common_models(p):
     move_rel = "reversal_move_ids" if v18 else "reversal_move_id"
     return {
         "res.currency": {"fields": {"name": F("char"), "symbol": F("char"),
-                                    "rounding": F("float")}},
+                                    "rounding": F("float"),
+                                    "decimal_places": F("integer")}},
         "res.country": {"fields": {"name": F("char"), "code": F("char")}},
         "res.company": {"fields": {
             "name": F("char"), "currency_id": m2o("res.currency"),
