@@ -501,6 +501,54 @@ static enum err_code picking_cancel(struct emu_call *c, json_t **res)
 	return ERR_OK;
 }
 
+/* action_confirm and action_assign on pickings made by a direct create
+ * (batch.jsonl r.direct_confirm, r.direct_assign: both answer true; after
+ * them the picking is assigned, its moves reserve their whole demand from
+ * the customer and have move lines, picked false: r.direct_picking_read,
+ * r.direct_moves_read). The steps between, from Odoo 17.0/18.0 source:
+ * confirm moves draft moves to confirmed, assign reserves what is there. */
+static enum err_code picking_moves_step(struct emu_call *c, json_t **res,
+					bool assign)
+{
+	json_t *id;
+	size_t i, j;
+	enum err_code rc = emu_orm_check_exist(c->m, c->ids, c->x);
+
+	if (rc != ERR_OK)
+		return rc;
+	json_array_foreach(c->ids, i, id) {
+		json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
+
+		json_array_foreach(moves, j, mv) {
+			const char *st = emu_str(mv, "state");
+			json_t *mls;
+
+			if (!assign && strcmp(st, "draft") == 0)
+				emu_set_str(mv, "state", "confirmed");
+			if (!assign || strcmp(st, "confirmed") != 0)
+				continue;
+			mls = move_lines(c->db, json_integer_value(json_object_get(mv, "id")));
+			if (json_array_size(mls) == 0)
+				move_assign(c->db, mv);
+			json_decref(mls);
+		}
+		json_decref(moves);
+		picking_state_from_moves(c->db, emu_rec(c->m, json_integer_value(id)));
+	}
+	*res = json_true();
+	return ERR_OK;
+}
+
+static enum err_code picking_confirm(struct emu_call *c, json_t **res)
+{
+	return picking_moves_step(c, res, false);
+}
+
+static enum err_code picking_assign(struct emu_call *c, json_t **res)
+{
+	return picking_moves_step(c, res, true);
+}
+
 /* From Odoo 17.0/18.0 source, not recorded: the backorder wizard validates
  * its pickings again with skip_backorder; process() keeps a backorder,
  * process_cancel_backorder() does not. */
@@ -753,6 +801,8 @@ const struct emu_method emu_stock_methods[] = {
 	{ "stock.quant", "action_apply_inventory", 0, quant_apply_inventory },
 	{ "stock.picking", "button_validate", 0, picking_validate },
 	{ "stock.picking", "action_cancel", 0, picking_cancel },
+	{ "stock.picking", "action_confirm", 0, picking_confirm },
+	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.backorder.confirmation", "process", 0, backorder_process },
 	{ "stock.backorder.confirmation", "process_cancel_backorder", 0, backorder_cancel },
 	{ "stock.return.picking", "create_returns", 17, create_returns },
