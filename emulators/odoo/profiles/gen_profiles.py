@@ -152,7 +152,12 @@ def common_models(p):
                 "backorder_id": m2o("stock.picking"),
                 "backorder_ids": F("one2many", "stock.picking", "backorder_id"),
                 "date_done": F("datetime"), "scheduled_date": F("datetime"),
-                "move_type": F("selection"), "company_id": m2o("res.company")}},
+                "move_type": F("selection"), "company_id": m2o("res.company"),
+                "group_id": m2o("procurement.group")}},
+        # the sale's procurement group (batch.jsonl r.*_picking_read)
+        "procurement.group": {"fields": {
+            "name": F("char"), "sale_id": m2o("sale.order"),
+            "move_type": F("selection")}},
         "stock.scrap": {"description": "Scrap", "order": "id desc", "fields": {
             "name": F("char"), "state": F("selection"), "origin": F("char"),
             "product_id": m2o("product.product", string="Product", required=True),
