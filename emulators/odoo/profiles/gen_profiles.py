@@ -245,6 +245,10 @@ def common_models(p):
             "subtype_id": m2o("mail.message.subtype"), "model": F("char"),
             "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
         "mail.message.subtype": {"fields": {"name": F("char")}},
+        # external ids, to find mail.mt_note (the one seeded)
+        "ir.model.data": {"fields": {
+            "module": F("char"), "name": F("char"), "model": F("char"),
+            "res_id": F("many2one_reference")}},
     }
 
 
