@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <assert.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,9 @@
 
 extern char **environ;
 
+/* quantities, prices and discounts below are written in millionths */
+static_assert(MONEY_QTY_DECIMALS == 6 && MONEY_PRICE_DECIMALS == 6 &&
+	      MONEY_DISCOUNT_DECIMALS == 6, "fixed-point literals");
 #define QTY(n) ((int64_t)(n) * 1000000)
 #define LISTENING "odoo-emu listening on http://127.0.0.1:"
 
