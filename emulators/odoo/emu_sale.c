@@ -1,6 +1,7 @@
 /* emu_sale: sale orders, product/tax defaults, invoices. */
 #include "emu_sale.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,22 @@ static double currency_rounding(struct emu *db)
 	double r = emu_num(cur, "rounding");
 
 	return r > 0 ? r : 0.01;
+}
+
+/* res.currency.decimal_places, stored and computed from rounding as Odoo
+ * 17.0/18.0's base/models/res_currency.py does (not in the recordings; the
+ * client reads it to convert amounts): 0.01 gives 2. */
+static void recompute_currencies(struct emu *db)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(emu_recs(emu_model(db, "res.currency")), i, r) {
+		double rnd = emu_num(r, "rounding");
+
+		emu_set_int(r, "decimal_places", rnd > 0 && rnd < 1 ?
+			    (json_int_t)ceil(log10(1 / rnd)) : 0);
+	}
 }
 
 /* The line's taxes as emu_tax wants them. */
@@ -571,6 +588,7 @@ void emu_sale_recompute(struct emu *db)
 	json_t *r;
 	size_t i;
 
+	recompute_currencies(db);
 	json_array_foreach(emu_recs(pm), i, r) {
 		emu_set_num(r, "lst_price", emu_num(r, "list_price"));
 		if (db->profile < 18 && json_object_get(r, "detailed_type"))

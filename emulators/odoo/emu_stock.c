@@ -161,6 +161,7 @@ static json_t *move_new(struct emu *db, json_t *picking, int64_t product,
 	emu_set_bool(mv, "to_refund", false);
 	emu_set_m2o(mv, "origin_returned_move_id", 0);
 	emu_set_m2o(mv, "sale_line_id", 0);
+	emu_set_m2o(mv, "group_id", emu_m2o(picking, "group_id"));
 	emu_set_str(mv, "state", "draft");
 	emu_set_num(mv, "sequence", 10);
 	return mv;
@@ -212,6 +213,21 @@ static void picking_state_from_moves(struct emu *db, json_t *p)
 	json_decref(moves);
 }
 
+/* The order's procurement group, named after it: its delivery, the
+ * delivery's moves and their returns carry it, and a picking's sale_id
+ * follows it (batch.jsonl r.wizard_picking_read, r.direct_picking_read:
+ * group_id "S00037"; sale_stock's stock.picking.sale_id is related to
+ * group_id.sale_id in Odoo 17.0/18.0 source). */
+static int64_t procurement_group(struct emu *db, json_t *order)
+{
+	json_t *g = emu_rec_new(emu_model(db, "procurement.group"));
+
+	emu_set_str(g, "name", emu_str(order, "name"));
+	emu_set_m2o(g, "sale_id", json_integer_value(json_object_get(order, "id")));
+	emu_set_str(g, "move_type", "direct");
+	return json_integer_value(json_object_get(g, "id"));
+}
+
 enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 					   struct emu_exc *x)
 {
@@ -234,6 +250,7 @@ enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 	emu_set_str(p, "origin", origin);
 	emu_set_m2o(p, "partner_id", emu_m2o(order, "partner_id"));
 	emu_set_m2o(p, "sale_id", oid);
+	emu_set_m2o(p, "group_id", procurement_group(db, order));
 	json_array_foreach(emu_recs(lm), i, line) {
 		json_t *mv;
 
@@ -291,6 +308,7 @@ static void make_backorder(struct emu *db, json_t *p, json_t *moves,
 			emu_set_m2o(bo, "sale_id", emu_m2o(p, "sale_id"));
 			emu_set_m2o(bo, "return_id", emu_m2o(p, "return_id"));
 			emu_set_m2o(bo, "backorder_id", json_integer_value(json_object_get(p, "id")));
+			emu_set_m2o(bo, "group_id", emu_m2o(p, "group_id"));
 			/* moves were created before bo; re-fetch p and mv is safe:
 			 * records live in arrays and appending may move them */
 		}
@@ -501,6 +519,54 @@ static enum err_code picking_cancel(struct emu_call *c, json_t **res)
 	return ERR_OK;
 }
 
+/* action_confirm and action_assign on pickings made by a direct create
+ * (batch.jsonl r.direct_confirm, r.direct_assign: both answer true; after
+ * them the picking is assigned, its moves reserve their whole demand from
+ * the customer and have move lines, picked false: r.direct_picking_read,
+ * r.direct_moves_read). The steps between, from Odoo 17.0/18.0 source:
+ * confirm moves draft moves to confirmed, assign reserves what is there. */
+static enum err_code picking_moves_step(struct emu_call *c, json_t **res,
+					bool assign)
+{
+	json_t *id;
+	size_t i, j;
+	enum err_code rc = emu_orm_check_exist(c->m, c->ids, c->x);
+
+	if (rc != ERR_OK)
+		return rc;
+	json_array_foreach(c->ids, i, id) {
+		json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
+
+		json_array_foreach(moves, j, mv) {
+			const char *st = emu_str(mv, "state");
+			json_t *mls;
+
+			if (!assign && strcmp(st, "draft") == 0)
+				emu_set_str(mv, "state", "confirmed");
+			if (!assign || strcmp(st, "confirmed") != 0)
+				continue;
+			mls = move_lines(c->db, json_integer_value(json_object_get(mv, "id")));
+			if (json_array_size(mls) == 0)
+				move_assign(c->db, mv);
+			json_decref(mls);
+		}
+		json_decref(moves);
+		picking_state_from_moves(c->db, emu_rec(c->m, json_integer_value(id)));
+	}
+	*res = json_true();
+	return ERR_OK;
+}
+
+static enum err_code picking_confirm(struct emu_call *c, json_t **res)
+{
+	return picking_moves_step(c, res, false);
+}
+
+static enum err_code picking_assign(struct emu_call *c, json_t **res)
+{
+	return picking_moves_step(c, res, true);
+}
+
 /* From Odoo 17.0/18.0 source, not recorded: the backorder wizard validates
  * its pickings again with skip_backorder; process() keeps a backorder,
  * process_cancel_backorder() does not. */
@@ -660,6 +726,7 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 	emu_set_m2o(rp, "partner_id", emu_m2o(orig, "partner_id"));
 	emu_set_m2o(rp, "sale_id", emu_m2o(orig, "sale_id"));
 	emu_set_m2o(rp, "return_id", json_integer_value(json_object_get(orig, "id")));
+	emu_set_m2o(rp, "group_id", emu_m2o(orig, "group_id"));
 	/* 18 returns keep the delivery's scheduled_date, so two returns tie and
 	 * sort by id descending (m.no_third_return: [19, 18]); 17 stamps them
 	 * when created ([26, 27]) */
@@ -753,6 +820,8 @@ const struct emu_method emu_stock_methods[] = {
 	{ "stock.quant", "action_apply_inventory", 0, quant_apply_inventory },
 	{ "stock.picking", "button_validate", 0, picking_validate },
 	{ "stock.picking", "action_cancel", 0, picking_cancel },
+	{ "stock.picking", "action_confirm", 0, picking_confirm },
+	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.backorder.confirmation", "process", 0, backorder_process },
 	{ "stock.backorder.confirmation", "process_cancel_backorder", 0, backorder_cancel },
 	{ "stock.return.picking", "create_returns", 17, create_returns },
@@ -900,6 +969,24 @@ const char *emu_stock_display(struct emu *db, struct emu_model *m,
 	return NULL;
 }
 
+/* A picking's group_id is related to its moves' (a direct create sets it
+ * on the moves only), and its sale_id to the group's sale (Odoo 17.0/18.0
+ * source; batch.jsonl r.direct_picking_read shows both on a direct-made
+ * return whose create named neither). */
+static void picking_group(struct emu *db, json_t *p)
+{
+	json_t *moves = picking_moves(db, json_integer_value(json_object_get(p, "id")));
+	int64_t g = emu_m2o(json_array_get(moves, 0), "group_id");
+	json_t *group = emu_rec_of(db, "procurement.group", g);
+
+	json_decref(moves);
+	if (!g)
+		return;
+	emu_set_m2o(p, "group_id", g);
+	if (emu_m2o(group, "sale_id"))
+		emu_set_m2o(p, "sale_id", emu_m2o(group, "sale_id"));
+}
+
 static void location_complete_name(struct emu *db, json_t *loc, int depth)
 {
 	json_t *parent = emu_rec_of(db, "stock.location", emu_m2o(loc, "location_id"));
@@ -929,6 +1016,7 @@ void emu_stock_recompute(struct emu *db)
 
 		emu_set_str(r, "picking_type_code", emu_str(type, "code"));
 		emu_set_int(r, "return_count", 0);
+		picking_group(db, r);
 	}
 	json_array_foreach(emu_recs(pm), i, r) {
 		json_t *orig = emu_rec(pm, emu_m2o(r, "return_id"));

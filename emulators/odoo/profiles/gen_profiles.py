@@ -74,7 +74,8 @@ def common_models(p):
     move_rel = "reversal_move_ids" if v18 else "reversal_move_id"
     return {
         "res.currency": {"fields": {"name": F("char"), "symbol": F("char"),
-                                    "rounding": F("float")}},
+                                    "rounding": F("float"),
+                                    "decimal_places": F("integer")}},
         "res.country": {"fields": {"name": F("char"), "code": F("char")}},
         "res.company": {"fields": {
             "name": F("char"), "currency_id": m2o("res.currency"),
@@ -151,7 +152,12 @@ def common_models(p):
                 "backorder_id": m2o("stock.picking"),
                 "backorder_ids": F("one2many", "stock.picking", "backorder_id"),
                 "date_done": F("datetime"), "scheduled_date": F("datetime"),
-                "move_type": F("selection"), "company_id": m2o("res.company")}},
+                "move_type": F("selection"), "company_id": m2o("res.company"),
+                "group_id": m2o("procurement.group")}},
+        # the sale's procurement group (batch.jsonl r.*_picking_read)
+        "procurement.group": {"fields": {
+            "name": F("char"), "sale_id": m2o("sale.order"),
+            "move_type": F("selection")}},
         "stock.scrap": {"description": "Scrap", "order": "id desc", "fields": {
             "name": F("char"), "state": F("selection"), "origin": F("char"),
             "product_id": m2o("product.product", string="Product", required=True),
@@ -183,6 +189,9 @@ def common_models(p):
             "description": "Sales Order Line", "order": "order_id, sequence, id",
             "fields": {
                 "order_id": m2o("sale.order"), "sequence": F("integer"),
+                # sections and notes; not in the recordings, from Odoo
+                # 17.0/18.0 source (sale_order_line.py), false on products
+                "display_type": F("selection"),
                 "name": F("text"), "product_id": m2o("product.product"),
                 "product_uom_qty": F("float"), "product_uom": m2o("uom.uom"),
                 "price_unit": F("float"), "discount": F("float"),
@@ -236,6 +245,10 @@ def common_models(p):
             "subtype_id": m2o("mail.message.subtype"), "model": F("char"),
             "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
         "mail.message.subtype": {"fields": {"name": F("char")}},
+        # external ids, to find mail.mt_note (the one seeded)
+        "ir.model.data": {"fields": {
+            "module": F("char"), "name": F("char"), "model": F("char"),
+            "res_id": F("many2one_reference")}},
     }
 
 
