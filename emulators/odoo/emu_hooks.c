@@ -1,6 +1,7 @@
 /* emu_hooks: dispatch of the ORM hooks to the stock and sale areas. */
 #include "emu_hooks.h"
 
+#include "emu_account.h"
 #include "emu_sale.h"
 #include "emu_stock.h"
 
@@ -12,6 +13,8 @@ enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 
 	if (rc == ERR_OK)
 		rc = emu_sale_hook_create(db, m, rec, vals, ctx, x);
+	if (rc == ERR_OK)
+		rc = emu_account_hook_create(db, m, rec, vals, ctx, x);
 	return rc;
 }
 

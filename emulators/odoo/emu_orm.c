@@ -133,6 +133,22 @@ static void sort_recs(struct emu *db, struct emu_model *m, json_t **v,
 
 /* ---- raw values and display names ---- */
 
+/* A one2many's fixed domain as the profile states it ({"field": value},
+ * e.g. invoice_line_ids: display_type "product"). */
+static bool matches_where(json_t *r, json_t *where)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(where, k, v) {
+		json_t *have = json_object_get(r, k);
+
+		if (!have || !json_equal(have, v))
+			return false;
+	}
+	return true;
+}
+
 json_t *emu_orm_raw(struct emu *db, struct emu_model *m, json_t *rec,
 		    const char *fname)
 {
@@ -145,6 +161,7 @@ json_t *emu_orm_raw(struct emu *db, struct emu_model *m, json_t *rec,
 	if (strcmp(t, "one2many") == 0 && json_object_get(fd, "inverse")) {
 		struct emu_model *rel = emu_model(db, json_string_value(json_object_get(fd, "relation")));
 		const char *inv = json_string_value(json_object_get(fd, "inverse"));
+		json_t *where = json_object_get(fd, "where");
 		json_int_t id = json_integer_value(json_object_get(rec, "id"));
 		json_t *out = json_array(), *r, **v2;
 		size_t i, n = 0;
@@ -155,7 +172,7 @@ json_t *emu_orm_raw(struct emu *db, struct emu_model *m, json_t *rec,
 		if (!v2)
 			return out;
 		json_array_foreach(emu_recs(rel), i, r)
-			if (emu_m2o(r, inv) == id)
+			if (emu_m2o(r, inv) == id && matches_where(r, where))
 				v2[n++] = r;
 		sort_recs(db, rel, v2, n, NULL);
 		for (i = 0; i < n; i++)
@@ -818,7 +835,8 @@ json_t *emu_orm_fields_get(struct emu_model *m, json_t *attributes)
 			}
 		} else {
 			json_object_foreach(fd, ak, a)
-				if (strcmp(ak, "inverse") != 0 && strcmp(ak, "ignored") != 0)
+				if (strcmp(ak, "inverse") != 0 && strcmp(ak, "ignored") != 0 &&
+				    strcmp(ak, "where") != 0)
 					json_object_set(desc, ak, a);
 		}
 		json_object_set_new(out, k, desc);

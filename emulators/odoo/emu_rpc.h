@@ -19,6 +19,7 @@ struct emu_call {
 	json_t *kw;     /* keyword arguments (an object, maybe empty) */
 	json_t *ctx;    /* kw.context, or an empty object */
 	json_t *ids;    /* args[0] as an id list for record methods, or [] */
+	int64_t uid;    /* the calling user (res.users id) */
 	struct emu_exc *x;
 };
 
