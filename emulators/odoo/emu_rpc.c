@@ -405,6 +405,19 @@ static json_t *error_body(json_t *id, const struct emu_exc *x)
 	return o;
 }
 
+void emu_rpc_error_reply(const char *body, size_t len, const char *name,
+			 const char *msg, struct buf *out)
+{
+	struct emu_exc x = { NULL, "" };
+	json_t *req = json_loadb(body, len, 0, NULL), *reply;
+
+	(void)emu_raise(&x, name, "%s", msg);
+	reply = error_body(json_object_get(req, "id"), &x);
+	emu_json_dump(out, reply);
+	json_decref(reply);
+	json_decref(req);
+}
+
 void emu_rpc_handle(struct emu *db, const char *body, size_t len,
 		    struct buf *out)
 {

@@ -38,6 +38,11 @@ struct emu_method {
 void emu_rpc_handle(struct emu *db, const char *body, size_t len,
 		    struct buf *out);
 
+/* An Odoo error reply (name, message) to the request body, into out: for
+ * faults that happen outside a method (serialization failures). */
+void emu_rpc_error_reply(const char *body, size_t len, const char *name,
+			 const char *msg, struct buf *out);
+
 /* Helpers for model methods. */
 /* Build an act_window dict from the profile's "actions"[key] template. */
 json_t *emu_rpc_action(struct emu *db, const char *key);

@@ -202,6 +202,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		buf_release(&resp.body);
 		return MHD_YES;
 	}
+	if (resp.status == HTTP_STATUS_DROP) {
+		buf_release(&resp.body);
+		return MHD_NO;   /* libmicrohttpd closes the connection */
+	}
 	if (buf_failed(&resp.body))
 		http_response_error(&resp, 500, "internal", "response too large");
 	ret = send_response(conn, &resp);

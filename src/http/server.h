@@ -14,6 +14,10 @@
 struct http_server;
 struct http_request;
 
+/* A handler that sets this status gets no answer sent: the connection is
+ * closed instead (test doubles use it to play a lost reply). */
+#define HTTP_STATUS_DROP 0u
+
 struct http_response {
 	unsigned status;
 	const char *content_type;  /* static string; default application/json */
