@@ -218,11 +218,10 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
-void emu_fault_begin(struct emu_fault *f, const char *body, size_t len,
-		     struct emu_fault_plan *p)
+void emu_fault_plan(struct emu_fault *f, const char *body, size_t len,
+		    struct emu_fault_plan *p)
 {
 	char model[128], method[128];
-	int64_t t;
 
 	memset(p, 0, sizeof(*p));
 	p->t0 = clock_mono_ms();
@@ -230,6 +229,20 @@ void emu_fault_begin(struct emu_fault *f, const char *body, size_t len,
 	pthread_mutex_lock(&f->mu);
 	apply_rules(f, model, method, p);
 	p->delay_ms += (int64_t)llround(call_cost(f, p->key, p->records));
+	pthread_mutex_unlock(&f->mu);
+}
+
+bool emu_fault_may_wait(const struct emu_fault *f,
+			const struct emu_fault_plan *p)
+{
+	return p->delay_ms > 0 || f->capacity > 0;
+}
+
+void emu_fault_enter(struct emu_fault *f, struct emu_fault_plan *p)
+{
+	int64_t t;
+
+	pthread_mutex_lock(&f->mu);
 	/* Odoo's worker pool: beyond capacity, a call waits for a free worker */
 	while (f->capacity && f->running >= f->capacity)
 		pthread_cond_wait(&f->free_worker, &f->mu);
@@ -249,6 +262,11 @@ static void count(json_t *o, const char *k, double v)
 	json_object_set_new(o, k, json_real((cur ? json_number_value(cur) : 0.0) + v));
 }
 
+static void count_int(json_t *o, const char *k, json_int_t v)
+{
+	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + v));
+}
+
 void emu_fault_end(struct emu_fault *f, const struct emu_fault_plan *p)
 {
 	double ms = (double)(clock_mono_ms() - p->t0);
@@ -262,11 +280,11 @@ void emu_fault_end(struct emu_fault *f, const struct emu_fault_plan *p)
 		c = json_object();
 		json_object_set_new(f->calls, p->key, c);
 	}
-	count(c, "count", 1);
-	count(c, "records", (double)p->records);
+	count_int(c, "count", 1);
+	count_int(c, "records", p->records);
 	count(c, "total_ms", ms);
 	count(c, "queued_ms", (double)p->queued_ms);
-	count(c, "faults", p->kind != EMU_FAULT_NONE ? 1 : 0);
+	count_int(c, "faults", p->kind != EMU_FAULT_NONE ? 1 : 0);
 	if (ms > json_number_value(json_object_get(c, "max_ms")))
 		json_object_set_new(c, "max_ms", json_real(ms));
 	pthread_mutex_unlock(&f->mu);

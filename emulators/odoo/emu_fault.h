@@ -10,6 +10,7 @@
 #define ODOO_EMU_FAULT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -52,10 +53,17 @@ MUST_CHECK enum err_code emu_fault_set_rules(struct emu_fault *f,
 MUST_CHECK enum err_code emu_fault_load(const char *path, json_t **out,
 					struct err *e);
 
-/* Before a call: match the rules (counting), compute the delay, wait for a
- * worker and sleep the delay. Must be followed by emu_fault_end. */
-void emu_fault_begin(struct emu_fault *f, const char *body, size_t len,
-		     struct emu_fault_plan *p);
+/* Before a call: match the rules (counting) and compute the delay. Cheap;
+ * never blocks. */
+void emu_fault_plan(struct emu_fault *f, const char *body, size_t len,
+		    struct emu_fault_plan *p);
+/* Whether the call may wait (a delay, or a capacity to queue for): then it
+ * must not run on an HTTP thread. */
+bool emu_fault_may_wait(const struct emu_fault *f,
+			const struct emu_fault_plan *p);
+/* Wait for a worker, then sleep the delay. Must be followed by
+ * emu_fault_end. */
+void emu_fault_enter(struct emu_fault *f, struct emu_fault_plan *p);
 /* After the call: free the worker, count the call. */
 void emu_fault_end(struct emu_fault *f, const struct emu_fault_plan *p);
 

@@ -1,9 +1,10 @@
 /* odoo-emu: an in-memory Odoo 17/18 speaking JSON-RPC on /jsonrpc, for
  * returnbridge's tests, demo and benchmarks. Not part of the product.
- * Requests are answered on a pool of libmicrohttpd threads so that calls
- * can overlap in time (latency, cost model, capacity); the database itself
- * is behind one lock, as a call runs in one transaction. The main thread
- * only waits for a signal. */
+ * Calls run on libmicrohttpd's threads, or, when they may wait (latency,
+ * cost model, capacity), on a thread of their own with the connection
+ * suspended, so that calls overlap in time as on a threaded Odoo; the
+ * database is behind one lock, as a call runs in one transaction. The main
+ * thread only waits for a signal. */
 #define LOG_COMPONENT "odoo-emu"
 #include <pthread.h>
 #include <signal.h>
@@ -25,7 +26,7 @@
 #endif
 
 #define MAX_BODY (8u * 1024 * 1024)
-#define HTTP_THREADS 32
+#define HTTP_THREADS 4
 
 static const char usage[] =
 	"usage: odoo-emu --profile 17|18 --seed FILE [options]\n"
@@ -78,25 +79,24 @@ struct emu_server {
 	struct emu *db;
 	struct emu_fault *faults;
 	pthread_mutex_t state_mu;   /* the database: one call at a time */
+	pthread_mutex_t jobs_mu;
+	pthread_cond_t jobs_done;
+	unsigned jobs;              /* calls running on their own thread */
+	bool stopping;
 };
 
-/* A call under the fault plan: faults that answer before running, the
+/* A call under its fault plan: faults that answer before running, the
  * call in its transaction, then a reply that may be lost. */
-static void on_jsonrpc(const struct http_request *req,
-		       struct http_response *resp, void *arg)
+static void run_call(struct emu_server *s, const char *body, size_t len,
+		     struct emu_fault_plan *plan, struct http_response *resp)
 {
-	struct emu_server *s = arg;
-	struct emu_fault_plan plan;
-	size_t len = 0;
-	const char *body = http_request_body(req, &len);
-
-	emu_fault_begin(s->faults, body, len, &plan);
-	switch (plan.kind) {
+	emu_fault_enter(s->faults, plan);
+	switch (plan->kind) {
 	case EMU_FAULT_HTTP:
-		resp->status = plan.status;
+		resp->status = plan->status;
 		resp->content_type = "text/html";
-		buf_addf(&resp->body, "<html><body><h1>%u %s</h1></body></html>\n", plan.status,
-			 plan.status == 502 ? "Bad Gateway" : "Service Unavailable");
+		buf_addf(&resp->body, "<html><body><h1>%u %s</h1></body></html>\n", plan->status,
+			 plan->status == 502 ? "Bad Gateway" : "Service Unavailable");
 		break;
 	case EMU_FAULT_DROP:
 		resp->status = HTTP_STATUS_DROP;
@@ -112,10 +112,86 @@ static void on_jsonrpc(const struct http_request *req,
 		pthread_mutex_lock(&s->state_mu);
 		emu_rpc_handle(s->db, body, len, &resp->body);
 		pthread_mutex_unlock(&s->state_mu);
-		if (plan.kind == EMU_FAULT_REPLY_LOST)
+		if (plan->kind == EMU_FAULT_REPLY_LOST)
 			resp->status = HTTP_STATUS_DROP;   /* committed, never told */
 	}
-	emu_fault_end(s->faults, &plan);
+	emu_fault_end(s->faults, plan);
+}
+
+struct job {
+	struct emu_server *s;
+	struct http_request *req;
+	struct emu_fault_plan plan;
+};
+
+static void *job_main(void *arg)
+{
+	struct job *j = arg;
+	struct emu_server *s = j->s;
+	size_t len = 0;
+	const char *body = http_request_body(j->req, &len);
+
+	run_call(s, body, len, &j->plan, http_deferred_response(j->req));
+	http_complete(j->req);
+	free(j);
+	pthread_mutex_lock(&s->jobs_mu);
+	s->jobs--;
+	pthread_cond_broadcast(&s->jobs_done);
+	pthread_mutex_unlock(&s->jobs_mu);
+	return NULL;
+}
+
+/* A call that may wait (cost, latency, capacity) runs on a thread of its
+ * own, its connection suspended, so that waiting calls never hold an HTTP
+ * thread (and the connections that thread serves); any other call runs
+ * here at once. */
+static void on_jsonrpc(const struct http_request *req,
+		       struct http_response *resp, void *arg)
+{
+	struct emu_server *s = arg;
+	struct job *j = calloc(1, sizeof(*j));
+	size_t len = 0;
+	const char *body = http_request_body(req, &len);
+	pthread_attr_t attr;
+	pthread_t t;
+	bool spawned = false;
+
+	if (!j) {
+		http_response_error(resp, 503, "busy", "out of memory");
+		return;
+	}
+	emu_fault_plan(s->faults, body, len, &j->plan);
+	pthread_mutex_lock(&s->jobs_mu);
+	if (emu_fault_may_wait(s->faults, &j->plan) && !s->stopping) {
+		j->s = s;
+		j->req = http_defer(req);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		spawned = pthread_create(&t, &attr, job_main, j) == 0;
+		pthread_attr_destroy(&attr);
+		if (spawned)
+			s->jobs++;
+	}
+	pthread_mutex_unlock(&s->jobs_mu);
+	if (spawned)
+		return;
+	if (j->req) {   /* deferred, but no thread: answer from here */
+		run_call(s, body, len, &j->plan, http_deferred_response(j->req));
+		http_complete(j->req);
+	} else {
+		run_call(s, body, len, &j->plan, resp);
+	}
+	free(j);
+}
+
+/* Before the server stops: no new thread, and the running ones done. */
+static void wait_jobs(struct emu_server *s)
+{
+	pthread_mutex_lock(&s->jobs_mu);
+	s->stopping = true;
+	while (s->jobs)
+		pthread_cond_wait(&s->jobs_done, &s->jobs_mu);
+	pthread_mutex_unlock(&s->jobs_mu);
 }
 
 static void on_dump(const struct http_request *req, struct http_response *resp,
@@ -301,7 +377,8 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .profile_dir = ODOO_EMU_PROFILE_DIR, .host = "127.0.0.1",
 			  .port = 8069, .cost_scale = 1.0 };
-	struct emu_server server = { NULL, NULL, PTHREAD_MUTEX_INITIALIZER };
+	struct emu_server server = { NULL, NULL, PTHREAD_MUTEX_INITIALIZER,
+				     PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
 	struct http_server *srv = NULL;
 	struct emu *db = NULL;
 	struct err e = ERR_INIT;
@@ -335,8 +412,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* enough threads that calls overlap; the capacity limit, not the
-	 * thread count, decides how many run at once */
+	/* calls that wait run on threads of their own (on_jsonrpc); these
+	 * threads only parse, plan and run the quick calls */
 	if (http_server_start(o.host, (unsigned)o.port, HTTP_THREADS, routes, ARRAY_LEN(routes),
 			      MAX_BODY, &server, &srv, &e) != ERR_OK) {
 		fprintf(stderr, "odoo-emu: %s\n", e.msg);
@@ -347,6 +424,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (sigwait(&set, &sig) != 0)
 		sig = 0;
+	wait_jobs(&server);
 	http_server_stop(srv, 1000);
 	rc = 0;
 	if (o.dump && write_dump(db, o.dump) != 0) {

@@ -185,6 +185,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (req->completed) {
+		if (req->resp.status == HTTP_STATUS_DROP)
+			return MHD_NO;
 		ret = send_response(conn, &req->resp);
 		log_debug("%s %s -> %u (%lld ms, deferred)", method, url, req->resp.status,
 			  (long long)(clock_mono_ms() - req->t0));
