@@ -97,17 +97,13 @@ static void reconcile_reversal(struct emu *db, json_t *cn)
 	add_rec(db, inv, "move", rec_id(cn), a);
 }
 
-static bool reverse_types(const char *a, const char *b)
-{
-	return (strcmp(a, "out_invoice") == 0 && strcmp(b, "out_refund") == 0) ||
-	       (strcmp(a, "out_refund") == 0 && strcmp(b, "out_invoice") == 0);
-}
-
-/* From Odoo 17.0's source (account.move._compute_payment_state): nothing
- * left → 'reversed' when the only counterpart is a fully reconciled move of
- * the reverse type, else 'paid' (Community's _get_invoice_in_payment_state
- * answers 'paid'; 'in_payment' needs the accountant module); something
- * reconciled → 'partial'. 18.0 assumed the same (not recorded). */
+/* From Odoo's source (account.move._compute_payment_state; the stored copy
+ * read is an older series, 17.0/18.0 keep the rule): nothing left → 'paid'
+ * (Community's _get_invoice_in_payment_state answers 'paid'; 'in_payment'
+ * needs the accountant module), or 'reversed' for an invoice whose only
+ * counterpart is its own credit note (reversed_entry_id), fully reconciled
+ * one to one — the credit note itself stays 'paid' (as recorded,
+ * i.credit_read_posted); something reconciled → 'partial'. */
 static const char *payment_state(struct emu *db, const json_t *mv, double res)
 {
 	json_t *rec = json_object_get(mv, "__rec");
@@ -120,7 +116,9 @@ static const char *payment_state(struct emu *db, const json_t *mv, double res)
 						  emu_m2o(only, "move")) : NULL;
 
 		if (other && fabs(residual(db, other)) < CENT &&
-		    reverse_types(emu_str(mv, "move_type"), emu_str(other, "move_type")))
+		    strcmp(emu_str(mv, "move_type"), "out_invoice") == 0 &&
+		    strcmp(emu_str(other, "move_type"), "out_refund") == 0 &&
+		    emu_m2o(other, "reversed_entry_id") == rec_id(mv))
 			return "reversed";
 		return "paid";
 	}

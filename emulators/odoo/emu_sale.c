@@ -509,9 +509,14 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 	if (strcmp(emu_str(o, "state"), "sale") == 0) {
 		bool by_order = strcmp(emu_str(prod, "invoice_policy"), "delivery") != 0;
 
+		/* sale.order.line._compute_invoice_status, from Odoo 17.0/18.0's
+		 * source: a product invoiced on ordered quantities and delivered
+		 * beyond them is 'upselling' */
 		to_inv = (by_order ? ordered : delivered) - invoiced;
 		if (to_inv > QTY_EPS || to_inv < -QTY_EPS)
 			status = "to invoice";
+		else if (by_order && ordered >= 0.0 && delivered > ordered + QTY_EPS)
+			status = "upselling";
 		else if (invoiced + QTY_EPS >= ordered)
 			status = "invoiced";
 	}
@@ -530,6 +535,8 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 		emu_set_bool(oa, "any_to", true);
 	if (strcmp(status, "invoiced") != 0)
 		emu_set_bool(oa, "not_all_invoiced", true);
+	if (strcmp(status, "invoiced") != 0 && strcmp(status, "upselling") != 0)
+		emu_set_bool(oa, "not_all_upselling", true);
 	json_array_foreach(json_object_get(a, "moves"), i, v)
 		agg_push(oa, "moves", v);
 }
@@ -618,8 +625,10 @@ static void recompute_order(struct emu *db, json_t *o, json_t *a)
 	emu_set_num(o, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
 	emu_set_num(o, "amount_tax", emu_tax_column(emu_tax_round(tax, rnd), 2));
 	emu_set_num(o, "amount_total", emu_tax_column(emu_tax_round(untaxed + tax, rnd), 2));
+	/* sale.order._compute_invoice_status (Odoo 17.0/18.0 source) */
 	emu_set_str(o, "invoice_status", emu_bool(a, "any_to") ? "to invoice" :
-		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" : "no");
+		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" :
+		    emu_bool(a, "any") && !emu_bool(a, "not_all_upselling") ? "upselling" : "no");
 	emu_set_json(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
 }
 

@@ -128,6 +128,8 @@ def test_credit_note_then_payment_then_refund_paid_out(order):
 
 
 def test_a_credit_note_covering_the_whole_invoice_reverses_it(order):
+    """The invoice is 'reversed'; its credit note is 'paid' (Odoo's
+    _compute_payment_state gives 'reversed' to the invoice side only)."""
     emu = order["emu"]
     inv = invoice(order)
     wiz = ok(emu.execute("account.move.reversal", "create", {
@@ -136,5 +138,68 @@ def test_a_credit_note_covering_the_whole_invoice_reverses_it(order):
     cn = ok(emu.execute("account.move.reversal", "refund_moves", [wiz]))["res_id"]
     assert amounts(emu, cn)[:3] == (167.08, 26.69, 193.77)
     ok(emu.execute("account.move", "action_post", [cn]))
-    assert amounts(emu, cn)[3:] == (0.0, "reversed")
+    assert amounts(emu, cn)[3:] == (0.0, "paid")
     assert amounts(emu, inv)[3:] == (0.0, "reversed")
+
+
+def status(emu, so):
+    line = find(emu, "sale.order.line", [["order_id", "=", so]], fields=[
+        "qty_delivered", "qty_invoiced", "qty_to_invoice", "invoice_status"])[0]
+    o = ok(emu.execute("sale.order", "read", [so], fields=["invoice_status"]))[0]
+    return (line["qty_delivered"], line["qty_invoiced"], line["qty_to_invoice"],
+            line["invoice_status"], o["invoice_status"])
+
+
+def one_line_order(emu, policy, delivered):
+    """3 T-shirts ordered, `delivered` delivered, invoiced and posted."""
+    setup_scenario(emu)
+    tshirt = find(emu, "product.product", [["default_code", "=", "RB-TSHIRT-M"]],
+                  fields=["id"])[0]["id"]
+    ok(emu.execute("product.product", "write", [tshirt], {"invoice_policy": policy}))
+    partner = find(emu, "res.partner", [["name", "=", "Rebound Test Customer"]],
+                   fields=["id"])[0]["id"]
+    so = ok(emu.execute("sale.order", "create", {"partner_id": partner, "order_line": [
+        [0, 0, {"product_id": tshirt, "product_uom_qty": 3.0, "price_unit": 10.0}]]}))
+    ok(emu.execute("sale.order", "action_confirm", [so]))
+    pick = find(emu, "stock.picking", [["sale_id", "=", so]], fields=["move_ids"])[0]
+    ok(emu.execute("stock.move", "write", pick["move_ids"],
+                   {"quantity": delivered, "picked": True}))
+    ok(emu.execute("stock.picking", "button_validate", [pick["id"]],
+                   context={"skip_sms": True, "skip_backorder": True,
+                            "picking_ids_not_to_backorder": [pick["id"]]}))
+    inv = invoice({"emu": emu, "so": so})
+    return so, pick, inv, tshirt
+
+
+def test_invoiced_on_delivery_return_then_credit_note(emu):
+    """Policy "delivery": a return makes the line owe a refund (qty_to_invoice
+    < 0, "to invoice"); the credit note settles it, and with 1 of 3 invoiced
+    the line is "no" (invoiced < ordered), as Odoo's _compute_invoice_status."""
+    so, pick, inv, tshirt = one_line_order(emu, "delivery", 3.0)
+    assert status(emu, so) == (3.0, 3.0, 0.0, "invoiced", "invoiced")
+    wiz = ok(emu.execute("stock.return.picking", "create", {},
+                         context={"active_model": "stock.picking", "active_id": pick["id"],
+                                  "active_ids": [pick["id"]]}))
+    lines = find(emu, "stock.return.picking.line", [["wizard_id", "=", wiz]], fields=["id"])
+    ok(emu.execute("stock.return.picking.line", "write", [lines[0]["id"]],
+                   {"quantity": 2.0, "to_refund": True}))
+    method = "create_returns" if emu.profile == "17" else "action_create_returns"
+    ret = ok(emu.execute("stock.return.picking", method, [wiz]))["res_id"]
+    ok(emu.execute("stock.picking", "button_validate", [ret]))
+    assert status(emu, so) == (1.0, 3.0, -2.0, "to invoice", "to invoice")
+    sol = find(emu, "sale.order.line", [["order_id", "=", so]], fields=["id"])[0]["id"]
+    cn = ok(emu.execute("account.move", "create", {
+        "move_type": "out_refund", "partner_id": 3, "reversed_entry_id": inv,
+        "invoice_line_ids": [[0, 0, {"product_id": tshirt, "quantity": 2.0,
+                                     "price_unit": 10.0, "sale_line_ids": [[6, 0, [sol]]]}]]}))
+    # a draft credit note counts already (j.sol_with_draft)
+    assert status(emu, so) == (1.0, 1.0, 0.0, "no", "no")
+    ok(emu.execute("account.move", "action_post", [cn]))
+    assert status(emu, so) == (1.0, 1.0, 0.0, "no", "no")
+
+
+def test_delivered_beyond_ordered_is_upselling(emu):
+    """Policy "order", 4 delivered of 3 ordered and 3 invoiced: "upselling"
+    on the line and the order (from Odoo's source)."""
+    so, _, _, _ = one_line_order(emu, "order", 4.0)
+    assert status(emu, so) == (4.0, 3.0, 0.0, "upselling", "upselling")
