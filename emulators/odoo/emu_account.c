@@ -180,12 +180,30 @@ static void sync_lines(struct emu *db, json_t *mv, json_t *a)
 	emu_set_str(term, "parent_state", emu_str(mv, "state"));
 }
 
+void emu_account_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
+			    json_t *vals)
+{
+	json_t *p;
+
+	if (strcmp(m->name, "res.users") != 0 || !json_object_get(vals, "email"))
+		return;
+	p = emu_rec_of(db, "res.partner", emu_m2o(rec, "partner_id"));
+	if (p)
+		emu_set_json(p, "email", json_incref(json_object_get(vals, "email")));
+}
+
 void emu_account_recompute(struct emu *db, json_t *moves)
 {
 	struct emu_model *am = emu_model(db, "account.move");
 	json_t *mv;
 	size_t i;
 
+	json_array_foreach(emu_recs(emu_model(db, "res.users")), i, mv) {
+		json_t *p = emu_rec_of(db, "res.partner", emu_m2o(mv, "partner_id"));
+		json_t *email = json_object_get(p, "email");
+
+		emu_set_json(mv, "email", json_is_string(email) ? json_incref(email) : json_false());
+	}
 	json_array_foreach(emu_recs(am), i, mv) {
 		char key[24];
 		json_t *a;

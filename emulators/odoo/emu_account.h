@@ -36,6 +36,11 @@ MUST_CHECK enum err_code emu_account_hook_create(struct emu *db,
 						 json_t *ctx,
 						 struct emu_exc *x);
 
+/* After vals were written on rec: a user's email is its partner's
+ * (a related field, written through). */
+void emu_account_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
+			    json_t *vals);
+
 /* After the recompute of line amounts: each move's totals, tax and
  * receivable lines, amount_residual and payment_state. moves maps a move
  * id (decimal string) to {"untaxed","total","taxes":{tax id: {amount,

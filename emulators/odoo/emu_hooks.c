@@ -28,6 +28,7 @@ void emu_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 		    json_t *vals)
 {
 	emu_stock_hook_write(db, m, rec, vals);
+	emu_account_hook_write(db, m, rec, vals);
 }
 
 enum err_code emu_hook_unlink(struct emu *db, struct emu_model *m,

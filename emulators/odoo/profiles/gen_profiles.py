@@ -88,7 +88,9 @@ def common_models(p):
             "mobile": F("char"), "street": F("char"), "city": F("char"),
             "zip": F("char"), "parent_id": m2o("res.partner"),
             "company_id": m2o("res.company"), "active": F("boolean")}},
+        # email: related to the partner's (Odoo's res.users inherits it)
         "res.users": {"fields": {"name": F("char"), "login": F("char"),
+                                 "email": F("char"),
                                  "partner_id": m2o("res.partner"),
                                  "company_id": m2o("res.company")}},
         "uom.uom": {"fields": {"name": F("char")}},

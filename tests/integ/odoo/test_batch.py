@@ -210,7 +210,11 @@ def test_a_user_without_email_cannot_post(batch):
     cn = ok(as_user("account.move", "create", refund_vals(emu, so, inv)))
     same_error(emu.profile, "x.user_credit_post_no_email", as_user("account.move", "action_post", [cn]))
     assert ok(emu.execute("account.move", "read", [cn], fields=["state"]))[0]["state"] == "draft"
-    ok(emu.execute("res.partner", "write", [4], {"email": "rb@example.com"}))
+    # the doctor reads res.users.email: the partner's, written through
+    assert ok(emu.execute("res.users", "read", [6], fields=["email"]))[0]["email"] is False
+    ok(emu.execute("res.users", "write", [6], {"email": "rb@example.com"}))
+    assert ok(emu.execute("res.partner", "read", [4], fields=["email"]))[0]["email"] == \
+        "rb@example.com"
     assert isinstance(ok(as_user("sale.order", "message_post", [so], body="n",
                                  message_type="comment", subtype_xmlid="mail.mt_note")), int)
     assert ok(as_user("account.move", "action_post", [cn])) is False
