@@ -31,6 +31,25 @@ def same_error(profile, step, resp):
     Replay(profile, None).cmp_error(rec, resp["error"], step)
 
 
+def same_shape(profile, step, records):
+    """Each record read back has the recorded record's keys, and each value
+    its JSON type (many2one pairs and id lists as such); values differ with
+    the data."""
+    rec = batch_steps(profile)[step]
+    fields = rec["request"]["params"]["args"][6]["fields"]
+    model = rec["request"]["params"]["args"][3]
+    want = rec["response"]["result"][0]
+    for r in records:
+        assert set(r) == set(want), (step, sorted(set(want) ^ set(r)))
+        for k in fields:
+            if want[k] is False or r[k] is False:   # an empty value of any type
+                continue
+            assert type(r[k]) is type(want[k]), (step, model, k, want[k], r[k])
+            if isinstance(want[k], list) and len(want[k]) == 2 and isinstance(want[k][1], str):
+                assert len(r[k]) == 2 and isinstance(r[k][0], int) and \
+                    isinstance(r[k][1], str), (step, k, r[k])   # a many2one pair
+
+
 def find(emu, model, domain, **kw):
     return ok(emu.execute(model, "search_read", domain, **kw))
 
@@ -114,6 +133,10 @@ def test_direct_returns_batched(batch):
                   fields=["state", "name", "return_id", "move_type"]):
         assert p["state"] == "assigned" and p["name"].startswith("WH/IN/")
         assert p["move_type"] == "direct" and p["return_id"]
+    recorded = batch_steps(emu.profile)["r.direct_moves_read"]["request"]["params"]["args"]
+    same_shape(emu.profile, "r.direct_moves_read", ok(emu.execute(
+        "stock.move", "read", find(emu, "stock.move", [["picking_id", "=", ids[0]]],
+                                   fields=["id"])[0]["id"], **recorded[6])))
     moves = find(emu, "stock.move", [["picking_id", "in", ids]],
                  fields=["product_uom_qty", "quantity", "picked", "state", "move_line_ids"])
     assert len(moves) == 6
@@ -151,6 +174,9 @@ def test_credit_notes_batched(batch):
                          [refund_vals(emu, so, inv) for so, _, inv in orders]))
     assert isinstance(ids, list) and len(ids) == 3            # c.create_batch
     assert ok(emu.execute("account.move", "action_post", ids)) is False   # c.post_batch
+    recorded = batch_steps(emu.profile)["c.read_posted"]["request"]["params"]["args"]
+    same_shape(emu.profile, "c.read_posted",
+               ok(emu.execute("account.move", "read", ids, **recorded[6])))
     # c.read_posted: 22.50 + 79.99 = 102.49, tax 4.50 + 16.00 = 20.50
     for m in ok(emu.execute("account.move", "read", ids, fields=[
             "name", "state", "payment_state", "amount_untaxed", "amount_tax",
