@@ -5,8 +5,8 @@
  * reversal wizard (account.move.reversal) and payments through
  * account.payment.register. Recorded behaviour follows the recordings
  * (i.*, j.*, batch.jsonl); payments are not recorded and follow Odoo
- * 17.0/18.0's source, labelled where they are. Single-threaded, like the
- * rest of the state. */
+ * 17.0/18.0's source, labelled where they are. Called under main.c's
+ * state lock, like the rest of the state. */
 #ifndef ODOO_EMU_ACCOUNT_H
 #define ODOO_EMU_ACCOUNT_H
 

@@ -113,7 +113,7 @@ struct sort_ctx {
 	const char *order;
 };
 
-static struct sort_ctx sort_ctx;   /* single-threaded emulator */
+static struct sort_ctx sort_ctx;   /* calls run under main.c's state lock */
 
 static int sort_cmp(const void *pa, const void *pb)
 {

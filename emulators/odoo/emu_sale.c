@@ -544,7 +544,7 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 /* account.move.line's _order, "date desc, move_name desc, id" (Odoo
  * 17.0/18.0 source; i.sol_after_credit lists the credit note's line
  * first). A NULL name sorts first in a descending order, as in PostgreSQL. */
-static struct emu *line_sort_db;
+static struct emu *line_sort_db;   /* calls run under main.c's state lock */
 
 static int cmp_move_line(const void *pa, const void *pb)
 {
