@@ -4,6 +4,8 @@ committed-but-reply-lost writes, the per-call cost model (alone vs batch),
 the capacity limit (calls beyond it queue) and GET /emu/stats."""
 import http.client
 import json
+import os
+import subprocess
 import threading
 import time
 import urllib.error
@@ -11,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from odoo_emu import Emulator
+from odoo_emu import DATA, EMU_BIN, Emulator
 
 
 def rule(**kw):
@@ -162,3 +164,27 @@ def test_faults_replaced_at_run_time_and_refused_when_bad(start):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(bad, timeout=10)
     assert e.value.code == 400
+
+
+def test_rules_from_a_file_with_after_and_wildcards(start, tmp_path):
+    """The second matching call of any model fails with 502, the others
+    pass: "after" skips, "times" bounds, "*" matches every model."""
+    f = tmp_path / "faults.json"
+    f.write_text(json.dumps([{"model": "*", "method": "search_count", "kind": "http",
+                              "status": 502, "after": 1, "times": 1}]))
+    emu = start("--faults", str(f))
+    assert partners(emu, "x") == 0
+    with pytest.raises(urllib.error.HTTPError) as e:
+        emu.execute("res.users", "search_count", [])
+    assert e.value.code == 502
+    assert partners(emu, "x") == 0
+
+
+@pytest.mark.parametrize("args", [["--fault", "not json"], ["--fault", '{"kind": "nope"}'],
+                                  ["--cost", "/nonexistent.json"], ["--capacity", "-1"],
+                                  ["--cost-scale", "x"]])
+def test_bad_fault_options_are_refused(args):
+    out = subprocess.run([EMU_BIN, "--profile", "17", "--seed",
+                          os.path.join(DATA, "odoo", "seed-17.json"), "--port", "0"] + args,
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode in (1, 2) and "odoo-emu:" in out.stderr
