@@ -234,6 +234,15 @@ enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 	emu_set_str(p, "origin", origin);
 	emu_set_m2o(p, "partner_id", emu_m2o(order, "partner_id"));
 	emu_set_m2o(p, "sale_id", oid);
+	{
+		json_t *g = emu_rec_new(emu_model(db, "procurement.group"));
+
+		emu_set_str(g, "name", emu_str(order, "name"));
+		emu_set_str(g, "move_type", "direct");
+		emu_set_m2o(g, "partner_id", emu_m2o(order, "partner_id"));
+		emu_set_m2o(g, "sale_id", oid);
+		emu_set_m2o(p, "group_id", json_integer_value(json_object_get(g, "id")));
+	}
 	json_array_foreach(emu_recs(lm), i, line) {
 		json_t *mv;
 
@@ -241,6 +250,7 @@ enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 			continue;
 		mv = move_new(db, p, emu_m2o(line, "product_id"), emu_num(line, "product_uom_qty"));
 		emu_set_m2o(mv, "sale_line_id", json_integer_value(json_object_get(line, "id")));
+		emu_set_m2o(mv, "group_id", emu_m2o(p, "group_id"));
 		move_assign(db, mv);
 	}
 	picking_state_from_moves(db, p);
@@ -659,6 +669,7 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 	}
 	emu_set_m2o(rp, "partner_id", emu_m2o(orig, "partner_id"));
 	emu_set_m2o(rp, "sale_id", emu_m2o(orig, "sale_id"));
+	emu_set_m2o(rp, "group_id", emu_m2o(orig, "group_id"));
 	emu_set_m2o(rp, "return_id", json_integer_value(json_object_get(orig, "id")));
 	/* 18 returns keep the delivery's scheduled_date, so two returns tie and
 	 * sort by id descending (m.no_third_return: [19, 18]); 17 stamps them
@@ -676,6 +687,7 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 		emu_set_m2o(mv, "origin_returned_move_id", emu_m2o(l, "move_id"));
 		emu_set_bool(mv, "to_refund", emu_bool(l, "to_refund"));
 		emu_set_m2o(mv, "sale_line_id", emu_m2o(om, "sale_line_id"));
+		emu_set_m2o(mv, "group_id", emu_m2o(om, "group_id"));
 		move_assign(db, mv);
 	}
 	rp = emu_rec(emu_model(db, "stock.picking"), rp_id);
@@ -891,12 +903,35 @@ enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 	return ERR_OK;
 }
 
+/* A picking created with its moves takes their procurement group, and
+ * through it the order (sale_id): batch.jsonl r.direct_picking_read; without
+ * group_id on the moves sale_id stays false (odoo-batch-costs.md). */
+static void picking_group_from_moves(struct emu *db, json_t *p)
+{
+	json_t *moves = picking_moves(db, json_integer_value(json_object_get(p, "id"))), *mv;
+	size_t i;
+
+	json_array_foreach(moves, i, mv) {
+		json_t *g = emu_rec_of(db, "procurement.group", emu_m2o(mv, "group_id"));
+
+		if (!g)
+			continue;
+		emu_set_m2o(p, "group_id", emu_m2o(mv, "group_id"));
+		if (!emu_m2o(p, "sale_id"))
+			emu_set_m2o(p, "sale_id", emu_m2o(g, "sale_id"));
+		break;
+	}
+	json_decref(moves);
+}
+
 enum err_code emu_stock_hook_created(struct emu *db, struct emu_model *m,
 				     json_t *rec, json_t *ctx,
 				     struct emu_exc *x)
 {
 	if (strcmp(m->name, "stock.return.picking") == 0 && emu_m2o(rec, "picking_id"))
 		return_wizard_lines(db, rec);
+	if (strcmp(m->name, "stock.picking") == 0 && !emu_m2o(rec, "group_id"))
+		picking_group_from_moves(db, rec);
 	(void)ctx;
 	(void)x;
 	return ERR_OK;

@@ -147,6 +147,7 @@ def common_models(p):
                 "move_ids": F("one2many", "stock.move", "picking_id"),
                 "move_line_ids": F("one2many", "stock.move.line", "picking_id"),
                 "sale_id": m2o("sale.order"),
+                "group_id": m2o("procurement.group"),
                 "return_id": m2o("stock.picking"),
                 "return_ids": F("one2many", "stock.picking", "return_id"),
                 "return_count": F("integer"),
@@ -241,6 +242,12 @@ def common_models(p):
             "record_name": F("char"), "email_from": F("char"),
             "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
         "mail.message.subtype": {"fields": {"name": F("char")}},
+        # an order's procurement group: its pickings and moves carry it, and
+        # a picking's sale_id comes from it (batch.jsonl r.direct_*_read;
+        # fields from Odoo 17.0/18.0's source, stock/models/stock_rule.py)
+        "procurement.group": {"description": "Procurement Group", "fields": {
+            "name": F("char"), "move_type": F("selection"),
+            "partner_id": m2o("res.partner"), "sale_id": m2o("sale.order")}},
         # payments are not recorded: models and fields from Odoo 17.0/18.0's
         # source (account/wizard/account_payment_register.py,
         # account/models/account_payment.py), only those the emulator plays

@@ -99,7 +99,7 @@ def return_vals(emu, so, pick, with_move_type=True):
                  fields=["return_picking_type_id"])[0]["return_picking_type_id"][0]
     stock = d["location_id"][0]
     moves = find(emu, "stock.move", [["picking_id", "=", pick]],
-                 fields=["product_id", "quantity", "sale_line_id", "product_uom"])
+                 fields=["product_id", "quantity", "sale_line_id", "product_uom", "group_id"])
     vals = {"picking_type_id": ptype, "partner_id": d["partner_id"][0],
             "location_id": d["location_dest_id"][0], "location_dest_id": stock,
             "origin": "Rebound batch (return of %s)" % pick, "return_id": pick,
@@ -109,7 +109,7 @@ def return_vals(emu, so, pick, with_move_type=True):
                 "location_id": d["location_dest_id"][0], "location_dest_id": stock,
                 "origin_returned_move_id": m["id"], "to_refund": True,
                 "sale_line_id": m["sale_line_id"][0], "procure_method": "make_to_stock",
-                "picking_type_id": ptype, "group_id": 1, "warehouse_id": 1,
+                "picking_type_id": ptype, "group_id": m["group_id"][0], "warehouse_id": 1,
                 "move_orig_ids": [[6, 0, [m["id"]]]]}] for m in moves]}
     if with_move_type:
         vals["move_type"] = "direct"
@@ -129,10 +129,12 @@ def test_direct_returns_batched(batch):
     assert isinstance(ids, list) and len(ids) == 3            # r.direct_create
     assert ok(emu.execute("stock.picking", "action_confirm", ids)) is True
     assert ok(emu.execute("stock.picking", "action_assign", ids)) is True
-    for p in find(emu, "stock.picking", [["id", "in", ids]],
-                  fields=["state", "name", "return_id", "move_type"]):
+    for (so, _, _), p in zip(orders, find(emu, "stock.picking", [["id", "in", ids]], fields=[
+            "state", "name", "return_id", "move_type", "sale_id", "group_id"], order="id")):
         assert p["state"] == "assigned" and p["name"].startswith("WH/IN/")
         assert p["move_type"] == "direct" and p["return_id"]
+        # the order through the moves' procurement group (r.direct_picking_read)
+        assert p["sale_id"][0] == so and p["group_id"]
     recorded = batch_steps(emu.profile)["r.direct_moves_read"]["request"]["params"]["args"]
     same_shape(emu.profile, "r.direct_moves_read", ok(emu.execute(
         "stock.move", "read", find(emu, "stock.move", [["picking_id", "=", ids[0]]],
@@ -244,3 +246,21 @@ def test_a_user_without_email_cannot_post(batch):
     assert isinstance(ok(as_user("sale.order", "message_post", [so], body="n",
                                  message_type="comment", subtype_xmlid="mail.mt_note")), int)
     assert ok(as_user("account.move", "action_post", [cn])) is False
+
+
+def test_direct_return_without_group(batch):
+    """odoo-batch-costs.md, supplementary checks: without group_id on the
+    moves the create needs no move_type (18 too), sale_id stays false, and
+    qty_delivered still drops at validation (to_refund + sale_line_id)."""
+    emu, (so, pick, _) = batch["emu"], batch["orders"][0]
+    vals = return_vals(emu, so, pick, with_move_type=False)
+    for cmd in vals["move_ids"]:
+        del cmd[2]["group_id"]
+    rid = ok(emu.execute("stock.picking", "create", vals))
+    ok(emu.execute("stock.picking", "action_confirm", [rid]))
+    ok(emu.execute("stock.picking", "action_assign", [rid]))
+    p = ok(emu.execute("stock.picking", "read", [rid], fields=["sale_id", "group_id", "state"]))[0]
+    assert (p["sale_id"], p["group_id"], p["state"]) == (False, False, "assigned")
+    ok(emu.execute("stock.picking", "button_validate", [rid], context={"skip_sms": True}))
+    sols = find(emu, "sale.order.line", [["order_id", "=", so]], fields=["qty_delivered"])
+    assert [s["qty_delivered"] for s in sols] == [1.0, 0.0]
