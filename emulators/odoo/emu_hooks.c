@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "emu_orm.h"
+#include "emu_account.h"
 #include "emu_sale.h"
 #include "emu_stock.h"
 
@@ -26,6 +26,8 @@ enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 
 	if (rc == ERR_OK)
 		rc = emu_sale_hook_create(db, m, rec, vals, ctx, x);
+	if (rc == ERR_OK)
+		rc = emu_account_hook_create(db, m, rec, vals, ctx, x);
 	if (rc == ERR_OK && strcmp(m->name, "mail.message") == 0)
 		mail_body_html(rec);
 	return rc;
@@ -41,6 +43,7 @@ void emu_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 		    json_t *vals)
 {
 	emu_stock_hook_write(db, m, rec, vals);
+	emu_account_hook_write(db, m, rec, vals);
 }
 
 enum err_code emu_hook_unlink(struct emu *db, struct emu_model *m,

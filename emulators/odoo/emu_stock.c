@@ -161,7 +161,6 @@ static json_t *move_new(struct emu *db, json_t *picking, int64_t product,
 	emu_set_bool(mv, "to_refund", false);
 	emu_set_m2o(mv, "origin_returned_move_id", 0);
 	emu_set_m2o(mv, "sale_line_id", 0);
-	emu_set_m2o(mv, "group_id", emu_m2o(picking, "group_id"));
 	emu_set_str(mv, "state", "draft");
 	emu_set_num(mv, "sequence", 10);
 	return mv;
@@ -213,21 +212,6 @@ static void picking_state_from_moves(struct emu *db, json_t *p)
 	json_decref(moves);
 }
 
-/* The order's procurement group, named after it: its delivery, the
- * delivery's moves and their returns carry it, and a picking's sale_id
- * follows it (batch.jsonl r.wizard_picking_read, r.direct_picking_read:
- * group_id "S00037"; sale_stock's stock.picking.sale_id is related to
- * group_id.sale_id in Odoo 17.0/18.0 source). */
-static int64_t procurement_group(struct emu *db, json_t *order)
-{
-	json_t *g = emu_rec_new(emu_model(db, "procurement.group"));
-
-	emu_set_str(g, "name", emu_str(order, "name"));
-	emu_set_m2o(g, "sale_id", json_integer_value(json_object_get(order, "id")));
-	emu_set_str(g, "move_type", "direct");
-	return json_integer_value(json_object_get(g, "id"));
-}
-
 enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 					   struct emu_exc *x)
 {
@@ -250,7 +234,15 @@ enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 	emu_set_str(p, "origin", origin);
 	emu_set_m2o(p, "partner_id", emu_m2o(order, "partner_id"));
 	emu_set_m2o(p, "sale_id", oid);
-	emu_set_m2o(p, "group_id", procurement_group(db, order));
+	{
+		json_t *g = emu_rec_new(emu_model(db, "procurement.group"));
+
+		emu_set_str(g, "name", emu_str(order, "name"));
+		emu_set_str(g, "move_type", "direct");
+		emu_set_m2o(g, "partner_id", emu_m2o(order, "partner_id"));
+		emu_set_m2o(g, "sale_id", oid);
+		emu_set_m2o(p, "group_id", json_integer_value(json_object_get(g, "id")));
+	}
 	json_array_foreach(emu_recs(lm), i, line) {
 		json_t *mv;
 
@@ -258,6 +250,7 @@ enum err_code emu_stock_delivery_for_order(struct emu *db, json_t *order,
 			continue;
 		mv = move_new(db, p, emu_m2o(line, "product_id"), emu_num(line, "product_uom_qty"));
 		emu_set_m2o(mv, "sale_line_id", json_integer_value(json_object_get(line, "id")));
+		emu_set_m2o(mv, "group_id", emu_m2o(p, "group_id"));
 		move_assign(db, mv);
 	}
 	picking_state_from_moves(db, p);
@@ -308,7 +301,6 @@ static void make_backorder(struct emu *db, json_t *p, json_t *moves,
 			emu_set_m2o(bo, "sale_id", emu_m2o(p, "sale_id"));
 			emu_set_m2o(bo, "return_id", emu_m2o(p, "return_id"));
 			emu_set_m2o(bo, "backorder_id", json_integer_value(json_object_get(p, "id")));
-			emu_set_m2o(bo, "group_id", emu_m2o(p, "group_id"));
 			/* moves were created before bo; re-fetch p and mv is safe:
 			 * records live in arrays and appending may move them */
 		}
@@ -519,54 +511,6 @@ static enum err_code picking_cancel(struct emu_call *c, json_t **res)
 	return ERR_OK;
 }
 
-/* action_confirm and action_assign on pickings made by a direct create
- * (batch.jsonl r.direct_confirm, r.direct_assign: both answer true; after
- * them the picking is assigned, its moves reserve their whole demand from
- * the customer and have move lines, picked false: r.direct_picking_read,
- * r.direct_moves_read). The steps between, from Odoo 17.0/18.0 source:
- * confirm moves draft moves to confirmed, assign reserves what is there. */
-static enum err_code picking_moves_step(struct emu_call *c, json_t **res,
-					bool assign)
-{
-	json_t *id;
-	size_t i, j;
-	enum err_code rc = emu_orm_check_exist(c->m, c->ids, c->x);
-
-	if (rc != ERR_OK)
-		return rc;
-	json_array_foreach(c->ids, i, id) {
-		json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
-
-		json_array_foreach(moves, j, mv) {
-			const char *st = emu_str(mv, "state");
-			json_t *mls;
-
-			if (!assign && strcmp(st, "draft") == 0)
-				emu_set_str(mv, "state", "confirmed");
-			if (!assign || strcmp(st, "confirmed") != 0)
-				continue;
-			mls = move_lines(c->db, json_integer_value(json_object_get(mv, "id")));
-			if (json_array_size(mls) == 0)
-				move_assign(c->db, mv);
-			json_decref(mls);
-		}
-		json_decref(moves);
-		picking_state_from_moves(c->db, emu_rec(c->m, json_integer_value(id)));
-	}
-	*res = json_true();
-	return ERR_OK;
-}
-
-static enum err_code picking_confirm(struct emu_call *c, json_t **res)
-{
-	return picking_moves_step(c, res, false);
-}
-
-static enum err_code picking_assign(struct emu_call *c, json_t **res)
-{
-	return picking_moves_step(c, res, true);
-}
-
 /* From Odoo 17.0/18.0 source, not recorded: the backorder wizard validates
  * its pickings again with skip_backorder; process() keeps a backorder,
  * process_cancel_backorder() does not. */
@@ -725,8 +669,8 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 	}
 	emu_set_m2o(rp, "partner_id", emu_m2o(orig, "partner_id"));
 	emu_set_m2o(rp, "sale_id", emu_m2o(orig, "sale_id"));
-	emu_set_m2o(rp, "return_id", json_integer_value(json_object_get(orig, "id")));
 	emu_set_m2o(rp, "group_id", emu_m2o(orig, "group_id"));
+	emu_set_m2o(rp, "return_id", json_integer_value(json_object_get(orig, "id")));
 	/* 18 returns keep the delivery's scheduled_date, so two returns tie and
 	 * sort by id descending (m.no_third_return: [19, 18]); 17 stamps them
 	 * when created ([26, 27]) */
@@ -743,6 +687,7 @@ static enum err_code create_returns(struct emu_call *c, json_t **res)
 		emu_set_m2o(mv, "origin_returned_move_id", emu_m2o(l, "move_id"));
 		emu_set_bool(mv, "to_refund", emu_bool(l, "to_refund"));
 		emu_set_m2o(mv, "sale_line_id", emu_m2o(om, "sale_line_id"));
+		emu_set_m2o(mv, "group_id", emu_m2o(om, "group_id"));
 		move_assign(db, mv);
 	}
 	rp = emu_rec(emu_model(db, "stock.picking"), rp_id);
@@ -816,12 +761,54 @@ static enum err_code scrap_validate(struct emu_call *c, json_t **res)
 	return ERR_OK;
 }
 
+/* stock.picking action_confirm / action_assign on many
+ * (batch.jsonl r.direct_confirm, r.direct_assign): draft moves are
+ * confirmed, then reserved; both answer true. */
+static enum err_code picking_confirm_assign(struct emu_call *c, json_t **res,
+					    bool assign)
+{
+	json_t *id;
+	size_t i, j;
+	enum err_code rc = emu_orm_check_exist(c->m, c->ids, c->x);
+
+	if (rc != ERR_OK)
+		return rc;
+	json_array_foreach(c->ids, i, id) {
+		json_t *p = emu_rec(c->m, json_integer_value(id));
+		json_t *moves = picking_moves(c->db, json_integer_value(id)), *mv;
+
+		json_array_foreach(moves, j, mv) {
+			const char *st = emu_str(mv, "state");
+
+			if (strcmp(st, "draft") == 0 && !assign)
+				emu_set_str(mv, "state", "confirmed");
+			else if (assign && (strcmp(st, "confirmed") == 0 ||
+					    strcmp(st, "partially_available") == 0))
+				move_assign(c->db, mv);
+		}
+		json_decref(moves);
+		picking_state_from_moves(c->db, p);
+	}
+	*res = json_true();
+	return ERR_OK;
+}
+
+static enum err_code picking_confirm(struct emu_call *c, json_t **res)
+{
+	return picking_confirm_assign(c, res, false);
+}
+
+static enum err_code picking_assign(struct emu_call *c, json_t **res)
+{
+	return picking_confirm_assign(c, res, true);
+}
+
 const struct emu_method emu_stock_methods[] = {
+	{ "stock.picking", "action_confirm", 0, picking_confirm },
+	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.quant", "action_apply_inventory", 0, quant_apply_inventory },
 	{ "stock.picking", "button_validate", 0, picking_validate },
 	{ "stock.picking", "action_cancel", 0, picking_cancel },
-	{ "stock.picking", "action_confirm", 0, picking_confirm },
-	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.backorder.confirmation", "process", 0, backorder_process },
 	{ "stock.backorder.confirmation", "process_cancel_backorder", 0, backorder_cancel },
 	{ "stock.return.picking", "create_returns", 17, create_returns },
@@ -831,6 +818,52 @@ const struct emu_method emu_stock_methods[] = {
 };
 
 /* ---- hooks ---- */
+
+/* Any move of vals' move_ids commands carries a procurement group. */
+static bool moves_have_group(json_t *vals)
+{
+	json_t *cmd;
+	size_t i;
+
+	json_array_foreach(json_object_get(vals, "move_ids"), i, cmd) {
+		json_t *mv = json_array_get(cmd, 2);
+
+		if (json_is_object(mv) && json_integer_value(json_object_get(mv, "group_id")))
+			return true;
+	}
+	return false;
+}
+
+/* A picking created directly (batch.jsonl r.direct_create): named from its
+ * type's sequence. 18 leaves the computed move_type empty when the moves
+ * carry a procurement group, and the create then fails
+ * (r.direct_create_without_move_type); 17 fills it. */
+static enum err_code picking_create_defaults(struct emu *db, json_t *rec,
+					     json_t *vals, struct emu_exc *x)
+{
+	json_t *type = emu_rec_of(db, "stock.picking.type", emu_m2o(rec, "picking_type_id"));
+	char name[128], now[32];
+
+	if (db->profile >= 18 && !json_object_get(vals, "move_type") && moves_have_group(vals))
+		return emu_raise(x, EXC_VALIDATION,
+			"The operation cannot be completed:\n"
+			"- Create/update: a mandatory field is not set.\n"
+			"- Delete: another model requires the record being deleted. "
+			"If possible, archive it instead.\n\n"
+			"Model: Transfer (stock.picking)\nField: Shipping Policy (move_type)\n");
+	if (!json_object_get(rec, "name") &&
+	    emu_seq_next(db, emu_str(type, "__sequence"), name, sizeof(name)) == ERR_OK)
+		emu_set_str(rec, "name", name);
+	emu_now(now, sizeof(now), false);
+	emu_set_default(rec, "state", json_string("draft"));
+	emu_set_default(rec, "move_type", json_string("direct"));
+	emu_set_default(rec, "company_id", json_integer(1));
+	emu_set_default(rec, "scheduled_date", json_string(now));
+	emu_set_default(rec, "location_id", json_integer(emu_m2o(type, "default_location_src_id")));
+	emu_set_default(rec, "location_dest_id",
+			json_integer(emu_m2o(type, "default_location_dest_id")));
+	return ERR_OK;
+}
 
 enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 				    json_t *rec, json_t *vals, json_t *ctx,
@@ -859,9 +892,7 @@ enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 		emu_set_default(rec, "scrap_location_id", json_integer(16));
 		emu_set_default(rec, "company_id", json_integer(1));
 	} else if (strcmp(n, "stock.picking") == 0) {
-		emu_set_default(rec, "state", json_string("draft"));
-		emu_set_default(rec, "move_type", json_string("direct"));
-		emu_set_default(rec, "company_id", json_integer(1));
+		return picking_create_defaults(db, rec, vals, x);
 	} else if (strcmp(n, "stock.move") == 0) {
 		emu_set_default(rec, "state", json_string("draft"));
 		emu_set_default(rec, "picked", json_false());
@@ -872,12 +903,35 @@ enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 	return ERR_OK;
 }
 
+/* A picking created with its moves takes their procurement group, and
+ * through it the order (sale_id): batch.jsonl r.direct_picking_read; without
+ * group_id on the moves sale_id stays false (odoo-batch-costs.md). */
+static void picking_group_from_moves(struct emu *db, json_t *p)
+{
+	json_t *moves = picking_moves(db, json_integer_value(json_object_get(p, "id"))), *mv;
+	size_t i;
+
+	json_array_foreach(moves, i, mv) {
+		json_t *g = emu_rec_of(db, "procurement.group", emu_m2o(mv, "group_id"));
+
+		if (!g)
+			continue;
+		emu_set_m2o(p, "group_id", emu_m2o(mv, "group_id"));
+		if (!emu_m2o(p, "sale_id"))
+			emu_set_m2o(p, "sale_id", emu_m2o(g, "sale_id"));
+		break;
+	}
+	json_decref(moves);
+}
+
 enum err_code emu_stock_hook_created(struct emu *db, struct emu_model *m,
 				     json_t *rec, json_t *ctx,
 				     struct emu_exc *x)
 {
 	if (strcmp(m->name, "stock.return.picking") == 0 && emu_m2o(rec, "picking_id"))
 		return_wizard_lines(db, rec);
+	if (strcmp(m->name, "stock.picking") == 0 && !emu_m2o(rec, "group_id"))
+		picking_group_from_moves(db, rec);
 	(void)ctx;
 	(void)x;
 	return ERR_OK;
@@ -969,24 +1023,6 @@ const char *emu_stock_display(struct emu *db, struct emu_model *m,
 	return NULL;
 }
 
-/* A picking's group_id is related to its moves' (a direct create sets it
- * on the moves only), and its sale_id to the group's sale (Odoo 17.0/18.0
- * source; batch.jsonl r.direct_picking_read shows both on a direct-made
- * return whose create named neither). */
-static void picking_group(struct emu *db, json_t *p)
-{
-	json_t *moves = picking_moves(db, json_integer_value(json_object_get(p, "id")));
-	int64_t g = emu_m2o(json_array_get(moves, 0), "group_id");
-	json_t *group = emu_rec_of(db, "procurement.group", g);
-
-	json_decref(moves);
-	if (!g)
-		return;
-	emu_set_m2o(p, "group_id", g);
-	if (emu_m2o(group, "sale_id"))
-		emu_set_m2o(p, "sale_id", emu_m2o(group, "sale_id"));
-}
-
 static void location_complete_name(struct emu *db, json_t *loc, int depth)
 {
 	json_t *parent = emu_rec_of(db, "stock.location", emu_m2o(loc, "location_id"));
@@ -1016,7 +1052,6 @@ void emu_stock_recompute(struct emu *db)
 
 		emu_set_str(r, "picking_type_code", emu_str(type, "code"));
 		emu_set_int(r, "return_count", 0);
-		picking_group(db, r);
 	}
 	json_array_foreach(emu_recs(pm), i, r) {
 		json_t *orig = emu_rec(pm, emu_m2o(r, "return_id"));

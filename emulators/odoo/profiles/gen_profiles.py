@@ -89,7 +89,9 @@ def common_models(p):
             "mobile": F("char"), "street": F("char"), "city": F("char"),
             "zip": F("char"), "parent_id": m2o("res.partner"),
             "company_id": m2o("res.company"), "active": F("boolean")}},
+        # email: related to the partner's (Odoo's res.users inherits it)
         "res.users": {"fields": {"name": F("char"), "login": F("char"),
+                                 "email": F("char"),
                                  "partner_id": m2o("res.partner"),
                                  "company_id": m2o("res.company")}},
         "uom.uom": {"fields": {"name": F("char")}},
@@ -146,18 +148,14 @@ def common_models(p):
                 "move_ids": F("one2many", "stock.move", "picking_id"),
                 "move_line_ids": F("one2many", "stock.move.line", "picking_id"),
                 "sale_id": m2o("sale.order"),
+                "group_id": m2o("procurement.group"),
                 "return_id": m2o("stock.picking"),
                 "return_ids": F("one2many", "stock.picking", "return_id"),
                 "return_count": F("integer"),
                 "backorder_id": m2o("stock.picking"),
                 "backorder_ids": F("one2many", "stock.picking", "backorder_id"),
                 "date_done": F("datetime"), "scheduled_date": F("datetime"),
-                "move_type": F("selection"), "company_id": m2o("res.company"),
-                "group_id": m2o("procurement.group")}},
-        # the sale's procurement group (batch.jsonl r.*_picking_read)
-        "procurement.group": {"fields": {
-            "name": F("char"), "sale_id": m2o("sale.order"),
-            "move_type": F("selection")}},
+                "move_type": F("selection"), "company_id": m2o("res.company")}},
         "stock.scrap": {"description": "Scrap", "order": "id desc", "fields": {
             "name": F("char"), "state": F("selection"), "origin": F("char"),
             "product_id": m2o("product.product", string="Product", required=True),
@@ -222,7 +220,9 @@ def common_models(p):
                 "invoice_origin": F("char"), "ref": F("char"),
                 "journal_id": m2o("account.journal", string="Journal", required=True),
                 "company_id": m2o("res.company"),
-                "invoice_line_ids": F("one2many", "account.move.line"),
+                # product lines only (Odoo's domain on display_type)
+                "invoice_line_ids": F("one2many", "account.move.line", "move_id",
+                                      where={"display_type": "product"}),
                 "line_ids": F("one2many", "account.move.line", "move_id")}},
         "account.move.line": {
             "description": "Journal Item", "order": "id",
@@ -240,15 +240,47 @@ def common_models(p):
                 "tax_base_amount": F("monetary"),
                 "currency_id": m2o("res.currency"),
                 "company_id": m2o("res.company")}},
-        "mail.message": {"order": "id desc", "fields": {
-            "body": F("html"), "message_type": F("selection"),
-            "subtype_id": m2o("mail.message.subtype"), "model": F("char"),
-            "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
-        "mail.message.subtype": {"fields": {"name": F("char")}},
         # external ids, to find mail.mt_note (the one seeded)
         "ir.model.data": {"fields": {
             "module": F("char"), "name": F("char"), "model": F("char"),
             "res_id": F("many2one_reference")}},
+        "mail.message": {"order": "id desc", "fields": {
+            "body": F("html"), "message_type": F("selection"),
+            "subtype_id": m2o("mail.message.subtype"), "model": F("char"),
+            "record_name": F("char"), "email_from": F("char"),
+            "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
+        "mail.message.subtype": {"fields": {"name": F("char")}},
+        # an order's procurement group: its pickings and moves carry it, and
+        # a picking's sale_id comes from it (batch.jsonl r.direct_*_read;
+        # fields from Odoo 17.0/18.0's source, stock/models/stock_rule.py)
+        "procurement.group": {"description": "Procurement Group", "fields": {
+            "name": F("char"), "move_type": F("selection"),
+            "partner_id": m2o("res.partner"), "sale_id": m2o("sale.order")}},
+        # payments are not recorded: models and fields from Odoo 17.0/18.0's
+        # source (account/wizard/account_payment_register.py,
+        # account/models/account_payment.py), only those the emulator plays
+        "account.payment.register": {
+            "description": "Pay", "fields": {
+                "payment_date": F("date"), "amount": F("monetary"),
+                "communication": F("char"),
+                "journal_id": m2o("account.journal", string="Journal", required=True),
+                "currency_id": m2o("res.currency"),
+                "partner_id": m2o("res.partner"),
+                "payment_type": F("selection"), "partner_type": F("selection"),
+                "line_ids": F("many2many", "account.move.line"),
+                "company_id": m2o("res.company")}},
+        "account.payment": {
+            "description": "Payments", "mail_thread": True,
+            "order": "date desc, name desc",
+            "fields": {
+                "name": F("char"), "date": F("date"), "amount": F("monetary"),
+                "payment_type": F("selection"), "partner_type": F("selection"),
+                "partner_id": m2o("res.partner"), "state": F("selection"),
+                "journal_id": m2o("account.journal"),
+                "currency_id": m2o("res.currency"),
+                ("memo" if v18 else "ref"): F("char"),
+                "reconciled_invoice_ids": F("many2many", "account.move"),
+                "company_id": m2o("res.company")}},
     }
 
 
