@@ -144,16 +144,11 @@ static int parse(struct cli *cli, int argc, char **argv, struct backfill_opts *o
 static void apply_stored(struct cli *cli, struct store *st)
 {
 	struct err e = ERR_INIT;
-	int done = 0, total = 0;
+	int total = 0;
 
-	do {
-		if (intake_process_pending(st, 200, &done, &e) != ERR_OK) {
-			fprintf(cli->err, "%s backfill: applying the pulled returns failed (the daemon will retry): %s\n",
-				cli->prog, e.msg);
-			return;
-		}
-		total += done;
-	} while (done == 200);
+	if (intake_process_all(st, 200, 1 << 30, &total, &e) != ERR_OK)
+		fprintf(cli->err, "%s backfill: applying the pulled returns failed (the daemon will retry): %s\n",
+			cli->prog, e.msg);
 	if (total > 0)
 		fprintf(cli->err, "%s backfill: %d event(s) applied to returns\n", cli->prog, total);
 }

@@ -133,15 +133,12 @@ static void purge_if_due(struct daemon *d)
 static void process_events(struct daemon *d)
 {
 	struct err e = ERR_INIT;
-	int done = 0, total = 0;
+	int total = 0;
 
-	do {
-		if (intake_process_pending(d->st, 50, &done, &e) != ERR_OK) {
-			log_warn("processing notifications failed (will retry): %s", e.msg);
-			return;
-		}
-		total += done;
-	} while (done == 50 && total < 5000);
+	/* small batches: a batch holds the store's write lock, and webhooks
+	 * wait for it to commit */
+	if (intake_process_all(d->st, 50, 5000, &total, &e) != ERR_OK)
+		log_warn("processing notifications failed (will retry): %s", e.msg);
 	if (total > 0)
 		log_debug("processed %d notification(s)", total);
 }

@@ -684,3 +684,17 @@ enum err_code intake_process_pending(struct store *st, int max, int *done,
 	}
 	return rc;
 }
+
+enum err_code intake_process_all(struct store *st, int batch, int limit,
+				 int *total, struct err *e)
+{
+	enum err_code rc;
+	int done = 0;
+
+	*total = 0;
+	do {
+		rc = intake_process_pending(st, batch, &done, e);
+		*total += done;
+	} while (rc == ERR_OK && done == batch && *total < limit);
+	return rc;
+}

@@ -86,4 +86,10 @@ void intake_committer_enqueue(struct intake_committer *c,
 MUST_CHECK enum err_code intake_process_pending(struct store *st, int max,
 						int *done, struct err *e);
 
+/* Apply pending events in batches of `batch` (one transaction each) until
+ * none are left or `limit` were applied; *total = how many. Same threading
+ * rule as intake_process_pending. */
+MUST_CHECK enum err_code intake_process_all(struct store *st, int batch, int limit,
+					    int *total, struct err *e);
+
 #endif
