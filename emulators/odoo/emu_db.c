@@ -374,7 +374,7 @@ struct txn {
 	json_t *sequences; /* deep copy */
 };
 
-static struct txn txn;   /* one at a time: single-threaded emulator */
+static struct txn txn;   /* one at a time: calls run under main.c's state lock */
 
 void emu_touch(json_t *rec)
 {

@@ -3,8 +3,8 @@
  * (records, next ids, sequences) seeded from a JSON file. Records are
  * jansson objects keyed by field name; many2one values are stored as the
  * bare id (or false), many2many as id lists; one2many are never stored,
- * they are read back through their inverse field. Single-threaded: the
- * emulator answers on libmicrohttpd's one polling thread. */
+ * they are read back through their inverse field. Not thread-safe: every
+ * call runs under main.c's state lock, one at a time. */
 #ifndef ODOO_EMU_DB_H
 #define ODOO_EMU_DB_H
 
@@ -115,7 +115,7 @@ void emu_now(char *out, size_t len, bool date_only);
  * a record changed in place is copied the first time it changes
  * (emu_touch); rollback puts the lists, the sequences and the touched
  * records back. A write costs what it touches, not the size of the state.
- * One transaction at a time (single-threaded emulator). */
+ * One transaction at a time (calls run under main.c's state lock). */
 void emu_txn_begin(struct emu *db);
 void emu_txn_commit(struct emu *db);
 void emu_txn_rollback(struct emu *db);

@@ -3,20 +3,10 @@
 
 #include <string.h>
 
+#include "emu_account.h"
 #include "emu_orm.h"
 #include "emu_sale.h"
 #include "emu_stock.h"
-
-/* mail.message.create stores a plain-text body as an html paragraph:
- * batch.jsonl n.create_batch sends "Rebound return ..." and n.read_both
- * reads "<p>Rebound return ...</p>" (Odoo's html field sanitizer). */
-static void mail_body_html(json_t *rec)
-{
-	const char *body = json_string_value(json_object_get(rec, "body"));
-
-	if (body && *body && *body != '<')
-		json_object_set_new(rec, "body", json_sprintf("<p>%s</p>", body));
-}
 
 enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 			      json_t *rec, json_t *vals, json_t *ctx,
@@ -26,8 +16,8 @@ enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 
 	if (rc == ERR_OK)
 		rc = emu_sale_hook_create(db, m, rec, vals, ctx, x);
-	if (rc == ERR_OK && strcmp(m->name, "mail.message") == 0)
-		mail_body_html(rec);
+	if (rc == ERR_OK)
+		rc = emu_account_hook_create(db, m, rec, vals, ctx, x);
 	return rc;
 }
 
@@ -41,6 +31,7 @@ void emu_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 		    json_t *vals)
 {
 	emu_stock_hook_write(db, m, rec, vals);
+	emu_account_hook_write(db, m, rec, vals);
 }
 
 enum err_code emu_hook_unlink(struct emu *db, struct emu_model *m,

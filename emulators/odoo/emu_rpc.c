@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emu_account.h"
 #include "emu_hooks.h"
 #include "emu_json.h"
 #include "emu_orm.h"
@@ -167,26 +168,18 @@ static enum err_code m_message_post(struct emu_call *c, json_t **res)
 	enum err_code rc;
 
 	rc = emu_orm_check_exist(c->m, c->ids, c->x);
+	if (rc == ERR_OK)   /* x.user_message_post_no_email */
+		rc = emu_account_check_sender(c);
 	if (rc != ERR_OK || !mm)
 		return rc;
-	buf_adds(&html, "<p>");
-	for (; body && *body; body++) {
-		switch (*body) {
-		case '<': buf_adds(&html, "&lt;"); break;
-		case '>': buf_adds(&html, "&gt;"); break;
-		case '&': buf_adds(&html, "&amp;"); break;
-		case '\n': buf_adds(&html, "<br>"); break;
-		default: buf_addc(&html, *body);
-		}
-	}
-	buf_adds(&html, "</p>");
+	emu_account_html(body, &html);
 	rec = emu_rec_new(mm);
 	emu_set_str(rec, "body", buf_str(&html));
 	emu_set_str(rec, "message_type", mtype ? mtype : "notification");
 	emu_set_m2o(rec, "subtype_id", xmlid && strcmp(xmlid, "mail.mt_note") == 0 ? 2 : 1);
 	emu_set_str(rec, "model", c->m->name);
 	emu_set_int(rec, "res_id", json_integer_value(json_array_get(c->ids, 0)));
-	emu_set_m2o(rec, "author_id", 3);
+	emu_set_m2o(rec, "author_id", emu_account_user_partner(c->db, c->uid));
 	buf_release(&html);
 	*res = json_incref(json_object_get(rec, "id"));
 	return ERR_OK;
@@ -214,7 +207,8 @@ static const struct generic generic_methods[] = {
 static const struct emu_method *find_method(struct emu *db, const char *model,
 					    const char *name)
 {
-	const struct emu_method *tables[] = { emu_stock_methods, emu_sale_methods };
+	const struct emu_method *tables[] = { emu_stock_methods, emu_sale_methods,
+					       emu_account_methods };
 	size_t t;
 
 	for (t = 0; t < ARRAY_LEN(tables); t++) {
@@ -350,6 +344,7 @@ static enum err_code svc_object(struct emu *db, json_t *args, json_t **res,
 		return rc;
 	c.db = db;
 	c.x = x;
+	c.uid = json_integer_value(json_array_get(args, 1));
 	own_args = json_is_array(margs) ? json_incref(margs) : json_array();
 	own_kw = json_is_object(kw) ? json_incref(kw) : json_object();
 	own_ctx = json_object_get(own_kw, "context");
@@ -408,6 +403,19 @@ static json_t *error_body(json_t *id, const struct emu_exc *x)
 		      "message", x->msg, "arguments", x->msg, "context");
 	buf_release(&dbg);
 	return o;
+}
+
+void emu_rpc_error_reply(const char *body, size_t len, const char *name,
+			 const char *msg, struct buf *out)
+{
+	struct emu_exc x = { NULL, "" };
+	json_t *req = json_loadb(body, len, 0, NULL), *reply;
+
+	(void)emu_raise(&x, name, "%s", msg);
+	reply = error_body(json_object_get(req, "id"), &x);
+	emu_json_dump(out, reply);
+	json_decref(reply);
+	json_decref(req);
 }
 
 void emu_rpc_handle(struct emu *db, const char *body, size_t len,

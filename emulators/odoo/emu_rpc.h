@@ -19,6 +19,7 @@ struct emu_call {
 	json_t *kw;     /* keyword arguments (an object, maybe empty) */
 	json_t *ctx;    /* kw.context, or an empty object */
 	json_t *ids;    /* args[0] as an id list for record methods, or [] */
+	int64_t uid;    /* the calling user (res.users id) */
 	struct emu_exc *x;
 };
 
@@ -36,6 +37,11 @@ struct emu_method {
 /* Answer one JSON-RPC request body into out (the whole reply body). */
 void emu_rpc_handle(struct emu *db, const char *body, size_t len,
 		    struct buf *out);
+
+/* An Odoo error reply (name, message) to the request body, into out: for
+ * faults that happen outside a method (serialization failures). */
+void emu_rpc_error_reply(const char *body, size_t len, const char *name,
+			 const char *msg, struct buf *out);
 
 /* Helpers for model methods. */
 /* Build an act_window dict from the profile's "actions"[key] template. */

@@ -6,12 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_account.h"
 #include "emu_orm.h"
 #include "emu_stock.h"
 #include "emu_tax.h"
 
 #define QTY_EPS 1e-9
-#define MAX_TAXES 8
+#define MAX_TAXES EMU_TAX_MAX
 
 static double currency_rounding(struct emu *db)
 {
@@ -55,12 +56,15 @@ static size_t load_taxes(struct emu *db, json_t *ids, struct emu_tax_def *out)
 	return n;
 }
 
+/* The line's amounts; taxes_out (when not NULL) gets per tax id its
+ * amount and base added, for the move's tax lines. */
 static void line_amounts(struct emu *db, json_t *rec, const char *qty_f,
-			 const char *tax_f)
+			 const char *tax_f, json_t *taxes_out)
 {
 	struct emu_tax_def taxes[MAX_TAXES];
 	struct emu_tax_line out;
-	size_t n = load_taxes(db, json_object_get(rec, tax_f), taxes);
+	json_t *tids = json_object_get(rec, tax_f), *tid;
+	size_t n = load_taxes(db, tids, taxes), i, k = 0;
 
 	emu_tax_line(taxes, n, emu_num(rec, "price_unit"), emu_num(rec, qty_f),
 		     emu_num(rec, "discount"), currency_rounding(db), db->profile, &out);
@@ -69,6 +73,24 @@ static void line_amounts(struct emu *db, json_t *rec, const char *qty_f,
 	emu_set_num(rec, "price_subtotal", emu_tax_column(out.subtotal, 2));
 	emu_set_num(rec, "price_tax", out.tax);
 	emu_set_num(rec, "price_total", emu_tax_column(out.total, 2));
+	if (!taxes_out)
+		return;
+	json_array_foreach(tids, i, tid) {
+		char key[24];
+		json_t *t;
+
+		if (!emu_rec_of(db, "account.tax", json_integer_value(tid)) || k == n)
+			continue;
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(tid));
+		t = json_object_get(taxes_out, key);
+		if (!t) {
+			t = json_object();
+			json_object_set_new(taxes_out, key, t);
+		}
+		emu_set_num(t, "amount", emu_num(t, "amount") + out.per_tax[k]);
+		emu_set_num(t, "base", emu_num(t, "base") + out.subtotal);
+		k++;
+	}
 }
 
 /* ---- sale.order ---- */
@@ -133,6 +155,12 @@ static int64_t invoice_for_order(struct emu *db, json_t *order)
 	emu_set_m2o(inv, "currency_id", 1);
 	emu_set_m2o(inv, "company_id", 1);
 	emu_set_str(inv, "payment_state", "not_paid");
+	{
+		char today[16];
+
+		emu_now(today, sizeof(today), true);
+		emu_set_str(inv, "date", today);
+	}
 	emu_set_str(inv, "invoice_date", NULL);
 	emu_set_str(inv, "invoice_origin", emu_str(order, "name"));
 	emu_set_str(inv, "ref", *emu_str(order, "client_order_ref") ? emu_str(order, "client_order_ref") : NULL);
@@ -173,38 +201,9 @@ static enum err_code advance_create_invoices(struct emu_call *c, json_t **res)
 	return ERR_OK;
 }
 
-static enum err_code move_post(struct emu_call *c, json_t **res)
-{
-	json_t *id;
-	size_t i;
-	enum err_code rc = emu_orm_check_exist(c->m, c->ids, c->x);
-
-	if (rc != ERR_OK)
-		return rc;
-	json_array_foreach(c->ids, i, id) {
-		json_t *mv = emu_rec(c->m, json_integer_value(id));
-		const char *mt = emu_str(mv, "move_type");
-		char name[128], today[16];
-
-		if (strcmp(emu_str(mv, "state"), "draft") != 0)
-			return emu_raise(c->x, EXC_USER, "The entry %s (id %lld) must be in draft.",
-					 emu_str(mv, "name"), (long long)json_integer_value(id));
-		if (!*emu_str(mv, "invoice_date")) {
-			emu_now(today, sizeof(today), true);
-			emu_set_str(mv, "invoice_date", today);
-		}
-		if (emu_seq_next(c->db, mt, name, sizeof(name)) == ERR_OK)
-			emu_set_str(mv, "name", name);
-		emu_set_str(mv, "state", "posted");
-	}
-	*res = json_false();   /* action_post answers false (s.invoice_post) */
-	return ERR_OK;
-}
-
 const struct emu_method emu_sale_methods[] = {
 	{ "sale.order", "action_confirm", 0, order_confirm },
 	{ "sale.advance.payment.inv", "create_invoices", 0, advance_create_invoices },
-	{ "account.move", "action_post", 0, move_post },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -264,6 +263,7 @@ static void order_line_defaults(struct emu *db, json_t *rec)
 
 static void move_defaults(struct emu *db, json_t *rec)
 {
+	char today[16];
 	const char *mt;
 
 	emu_set_default(rec, "move_type", json_string("entry"));
@@ -276,6 +276,8 @@ static void move_defaults(struct emu *db, json_t *rec)
 	else
 		emu_set_default(rec, "name", json_string("/"));
 	emu_set_default(rec, "payment_state", json_string("not_paid"));
+	emu_now(today, sizeof(today), true);
+	emu_set_default(rec, "date", json_string(today));
 	emu_set_default(rec, "currency_id", json_integer(1));
 	emu_set_default(rec, "company_id", json_integer(1));
 }
@@ -367,7 +369,13 @@ const char *emu_sale_display(struct emu *db, struct emu_model *m, json_t *rec,
 		const char *ref = emu_str(rec, "ref");
 		char base[256];
 
-		if (strcmp(emu_str(rec, "state"), "draft") == 0 && (!*name || strcmp(name, "/") == 0))
+		/* 18 drops the "(* id)" (i.credit_lines_draft) */
+		if (strcmp(emu_str(rec, "state"), "draft") == 0 && (!*name || strcmp(name, "/") == 0) &&
+		    db->profile >= 18)
+			snprintf(base, sizeof(base), "Draft %s",
+				 strcmp(emu_str(rec, "move_type"), "out_refund") == 0 ?
+				 "Credit Note" : "Invoice");
+		else if (strcmp(emu_str(rec, "state"), "draft") == 0 && (!*name || strcmp(name, "/") == 0))
 			snprintf(base, sizeof(base), "Draft %s (* %lld)",
 				 strcmp(emu_str(rec, "move_type"), "out_refund") == 0 ?
 				 "Credit Note" : "Invoice",
@@ -462,10 +470,30 @@ static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols)
 		if (!mv)
 			continue;
 		emu_set_str(l, "parent_state", emu_str(mv, "state"));
+		if (strcmp(emu_str(l, "display_type"), "tax") == 0) {
+			json_t *a = agg(moves, emu_m2o(l, "move_id"));
+			json_t *have = json_object_get(a, "tax_lines");
+			char key[24];
+
+			if (!have) {
+				have = json_object();
+				json_object_set_new(a, "tax_lines", have);
+			}
+			snprintf(key, sizeof(key), "%lld", (long long)emu_m2o(l, "tax_line_id"));
+			json_object_set(have, key, json_object_get(l, "id"));
+		} else if (strcmp(emu_str(l, "display_type"), "payment_term") == 0) {
+			json_object_set(agg(moves, emu_m2o(l, "move_id")), "term_line",
+					json_object_get(l, "id"));
+		}
 		if (product) {
 			json_t *a = agg(moves, emu_m2o(l, "move_id"));
+			json_t *taxes = json_object_get(a, "taxes");
 
-			line_amounts(db, l, "quantity", "tax_ids");
+			if (!taxes) {
+				taxes = json_object();
+				json_object_set_new(a, "taxes", taxes);
+			}
+			line_amounts(db, l, "quantity", "tax_ids", taxes);
 			agg_add(a, "untaxed", emu_num(l, "price_subtotal"));
 			agg_add(a, "total", emu_num(l, "price_total"));
 			agg_push(a, "lines", json_object_get(l, "id"));
@@ -481,19 +509,7 @@ static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols)
 	}
 }
 
-static void recompute_move(struct emu *db, json_t *mv, json_t *a)
-{
-	double rnd = currency_rounding(db);
-	double untaxed = emu_num(a, "untaxed"), total = emu_num(a, "total");
-	json_t *lines = json_object_get(a, "lines");
-
-	emu_set_json(mv, "invoice_line_ids", lines ? json_incref(lines) : json_array());
-	emu_set_num(mv, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
-	emu_set_num(mv, "amount_tax", emu_tax_column(emu_tax_round(total - untaxed, rnd), 2));
-	emu_set_num(mv, "amount_total", emu_tax_column(emu_tax_round(total, rnd), 2));
-	if (strcmp(emu_str(mv, "payment_state"), "paid") != 0)
-		emu_set_num(mv, "amount_residual", emu_tax_column(emu_tax_round(total, rnd), 2));
-}
+static json_t *sorted_lines(struct emu *db, json_t *lines);
 
 static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 {
@@ -506,13 +522,18 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 	const char *status = "no";
 	size_t i;
 
-	line_amounts(db, l, "product_uom_qty", "tax_id");
+	line_amounts(db, l, "product_uom_qty", "tax_id", NULL);
 	if (strcmp(emu_str(o, "state"), "sale") == 0) {
 		bool by_order = strcmp(emu_str(prod, "invoice_policy"), "delivery") != 0;
 
+		/* sale.order.line._compute_invoice_status, from Odoo 17.0/18.0's
+		 * source: a product invoiced on ordered quantities and delivered
+		 * beyond them is 'upselling' */
 		to_inv = (by_order ? ordered : delivered) - invoiced;
 		if (to_inv > QTY_EPS || to_inv < -QTY_EPS)
 			status = "to invoice";
+		else if (by_order && ordered >= 0.0 && delivered > ordered + QTY_EPS)
+			status = "upselling";
 		else if (invoiced + QTY_EPS >= ordered)
 			status = "invoiced";
 	}
@@ -520,7 +541,7 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 	emu_set_num(l, "qty_invoiced", invoiced);
 	emu_set_num(l, "qty_to_invoice", to_inv);
 	emu_set_str(l, "invoice_status", status);
-	emu_set_json(l, "invoice_lines", lines ? json_incref(lines) : json_array());
+	emu_set_json(l, "invoice_lines", lines ? sorted_lines(db, lines) : json_array());
 	if (!o)
 		return;
 	oa = agg(orders, emu_m2o(l, "order_id"));
@@ -531,8 +552,57 @@ static void recompute_sol(struct emu *db, json_t *l, json_t *a, json_t *orders)
 		emu_set_bool(oa, "any_to", true);
 	if (strcmp(status, "invoiced") != 0)
 		emu_set_bool(oa, "not_all_invoiced", true);
+	if (strcmp(status, "invoiced") != 0 && strcmp(status, "upselling") != 0)
+		emu_set_bool(oa, "not_all_upselling", true);
 	json_array_foreach(json_object_get(a, "moves"), i, v)
 		agg_push(oa, "moves", v);
+}
+
+/* account.move.line's _order, "date desc, move_name desc, id" (Odoo
+ * 17.0/18.0 source; i.sol_after_credit lists the credit note's line
+ * first). A NULL name sorts first in a descending order, as in PostgreSQL. */
+static struct emu *line_sort_db;   /* calls run under main.c's state lock */
+
+static int cmp_move_line(const void *pa, const void *pb)
+{
+	json_t *la = emu_rec_of(line_sort_db, "account.move.line",
+				json_integer_value(*(json_t *const *)pa));
+	json_t *lb = emu_rec_of(line_sort_db, "account.move.line",
+				json_integer_value(*(json_t *const *)pb));
+	json_t *ma = emu_rec_of(line_sort_db, "account.move", emu_m2o(la, "move_id"));
+	json_t *mb = emu_rec_of(line_sort_db, "account.move", emu_m2o(lb, "move_id"));
+	int c = strcmp(emu_str(mb, "date"), emu_str(ma, "date"));
+	int64_t ia = emu_m2o(la, "id"), ib = emu_m2o(lb, "id");
+
+	if (c == 0) {
+		const char *na = emu_str(ma, "name"), *nb = emu_str(mb, "name");
+
+		c = !*na && *nb ? -1 : *na && !*nb ? 1 : strcmp(nb, na);
+	}
+	if (c == 0)
+		c = ia < ib ? -1 : ia > ib;
+	return c;
+}
+
+static json_t *sorted_lines(struct emu *db, json_t *lines)
+{
+	size_t n = json_array_size(lines), i;
+	json_t **v, *out;
+
+	if (n < 2)
+		return json_incref(lines);
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return json_incref(lines);
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(lines, i);
+	line_sort_db = db;
+	qsort(v, n, sizeof(*v), cmp_move_line);
+	out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
 }
 
 static int cmp_id_desc(const void *pa, const void *pb)
@@ -572,8 +642,10 @@ static void recompute_order(struct emu *db, json_t *o, json_t *a)
 	emu_set_num(o, "amount_untaxed", emu_tax_column(emu_tax_round(untaxed, rnd), 2));
 	emu_set_num(o, "amount_tax", emu_tax_column(emu_tax_round(tax, rnd), 2));
 	emu_set_num(o, "amount_total", emu_tax_column(emu_tax_round(untaxed + tax, rnd), 2));
+	/* sale.order._compute_invoice_status (Odoo 17.0/18.0 source) */
 	emu_set_str(o, "invoice_status", emu_bool(a, "any_to") ? "to invoice" :
-		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" : "no");
+		    emu_bool(a, "any") && !emu_bool(a, "not_all_invoiced") ? "invoiced" :
+		    emu_bool(a, "any") && !emu_bool(a, "not_all_upselling") ? "upselling" : "no");
 	emu_set_json(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
 }
 
@@ -581,7 +653,6 @@ void emu_sale_recompute(struct emu *db)
 {
 	struct emu_model *pm = emu_model(db, "product.product");
 	struct emu_model *tm = emu_model(db, "account.tax");
-	struct emu_model *am = emu_model(db, "account.move");
 	struct emu_model *lm = emu_model(db, "sale.order.line");
 	struct emu_model *om = emu_model(db, "sale.order");
 	json_t *moves = json_object(), *sols = json_object(), *orders = json_object();
@@ -602,8 +673,7 @@ void emu_sale_recompute(struct emu *db)
 				     strcmp(emu_str(r, "price_include_override"), "tax_included") == 0);
 	index_deliveries(db, sols);
 	index_invoice_lines(db, moves, sols);
-	json_array_foreach(emu_recs(am), i, r)
-		recompute_move(db, r, agg(moves, json_integer_value(json_object_get(r, "id"))));
+	emu_account_recompute(db, moves);
 	json_array_foreach(emu_recs(lm), i, r)
 		recompute_sol(db, r, agg(sols, json_integer_value(json_object_get(r, "id"))), orders);
 	json_array_foreach(emu_recs(om), i, r)

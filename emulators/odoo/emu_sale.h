@@ -1,8 +1,8 @@
 /* emu_sale: sale orders, taxes, products and invoicing of the emulated Odoo
  * — order confirmation (which asks emu_stock for the delivery), line
  * amounts through emu_tax, qty_delivered / qty_invoiced / invoice_status,
- * the sale.advance.payment.inv wizard and out_invoice posting. Credit
- * notes, reconciliation and the reversal wizard are part 2 (issue 7). */
+ * the sale.advance.payment.inv wizard. Posting, reconciliation, credit
+ * notes and payments are emu_account's. */
 #ifndef ODOO_EMU_SALE_H
 #define ODOO_EMU_SALE_H
 

@@ -817,11 +817,11 @@ static enum err_code scrap_validate(struct emu_call *c, json_t **res)
 }
 
 const struct emu_method emu_stock_methods[] = {
+	{ "stock.picking", "action_confirm", 0, picking_confirm },
+	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.quant", "action_apply_inventory", 0, quant_apply_inventory },
 	{ "stock.picking", "button_validate", 0, picking_validate },
 	{ "stock.picking", "action_cancel", 0, picking_cancel },
-	{ "stock.picking", "action_confirm", 0, picking_confirm },
-	{ "stock.picking", "action_assign", 0, picking_assign },
 	{ "stock.backorder.confirmation", "process", 0, backorder_process },
 	{ "stock.backorder.confirmation", "process_cancel_backorder", 0, backorder_cancel },
 	{ "stock.return.picking", "create_returns", 17, create_returns },
@@ -831,6 +831,52 @@ const struct emu_method emu_stock_methods[] = {
 };
 
 /* ---- hooks ---- */
+
+/* Any move of vals' move_ids commands carries a procurement group. */
+static bool moves_have_group(json_t *vals)
+{
+	json_t *cmd;
+	size_t i;
+
+	json_array_foreach(json_object_get(vals, "move_ids"), i, cmd) {
+		json_t *mv = json_array_get(cmd, 2);
+
+		if (json_is_object(mv) && json_integer_value(json_object_get(mv, "group_id")))
+			return true;
+	}
+	return false;
+}
+
+/* A picking created directly (batch.jsonl r.direct_create): named from its
+ * type's sequence. 18 leaves the computed move_type empty when the moves
+ * carry a procurement group, and the create then fails
+ * (r.direct_create_without_move_type); 17 fills it. */
+static enum err_code picking_create_defaults(struct emu *db, json_t *rec,
+					     json_t *vals, struct emu_exc *x)
+{
+	json_t *type = emu_rec_of(db, "stock.picking.type", emu_m2o(rec, "picking_type_id"));
+	char name[128], now[32];
+
+	if (db->profile >= 18 && !json_object_get(vals, "move_type") && moves_have_group(vals))
+		return emu_raise(x, EXC_VALIDATION,
+			"The operation cannot be completed:\n"
+			"- Create/update: a mandatory field is not set.\n"
+			"- Delete: another model requires the record being deleted. "
+			"If possible, archive it instead.\n\n"
+			"Model: Transfer (stock.picking)\nField: Shipping Policy (move_type)\n");
+	if (!json_object_get(rec, "name") &&
+	    emu_seq_next(db, emu_str(type, "__sequence"), name, sizeof(name)) == ERR_OK)
+		emu_set_str(rec, "name", name);
+	emu_now(now, sizeof(now), false);
+	emu_set_default(rec, "state", json_string("draft"));
+	emu_set_default(rec, "move_type", json_string("direct"));
+	emu_set_default(rec, "company_id", json_integer(1));
+	emu_set_default(rec, "scheduled_date", json_string(now));
+	emu_set_default(rec, "location_id", json_integer(emu_m2o(type, "default_location_src_id")));
+	emu_set_default(rec, "location_dest_id",
+			json_integer(emu_m2o(type, "default_location_dest_id")));
+	return ERR_OK;
+}
 
 enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 				    json_t *rec, json_t *vals, json_t *ctx,
@@ -859,9 +905,7 @@ enum err_code emu_stock_hook_create(struct emu *db, struct emu_model *m,
 		emu_set_default(rec, "scrap_location_id", json_integer(16));
 		emu_set_default(rec, "company_id", json_integer(1));
 	} else if (strcmp(n, "stock.picking") == 0) {
-		emu_set_default(rec, "state", json_string("draft"));
-		emu_set_default(rec, "move_type", json_string("direct"));
-		emu_set_default(rec, "company_id", json_integer(1));
+		return picking_create_defaults(db, rec, vals, x);
 	} else if (strcmp(n, "stock.move") == 0) {
 		emu_set_default(rec, "state", json_string("draft"));
 		emu_set_default(rec, "picked", json_false());

@@ -37,6 +37,10 @@ void emu_tax_line(const struct emu_tax_def *taxes, size_t ntaxes,
 	double incl_pct = 0.0, tax_sum = 0.0, excluded;
 	size_t i;
 
+	if (ntaxes > EMU_TAX_MAX)
+		ntaxes = EMU_TAX_MAX;
+	for (i = 0; i < EMU_TAX_MAX; i++)
+		out->per_tax[i] = 0.0;
 	for (i = 0; i < ntaxes; i++)
 		if (taxes[i].price_include)
 			incl_pct += taxes[i].amount;
@@ -44,18 +48,23 @@ void emu_tax_line(const struct emu_tax_def *taxes, size_t ntaxes,
 	excluded = base;
 	if (incl_pct != 0.0) {
 		double total_incl = emu_tax_round(base, rounding);
+		double incl_tax = emu_tax_round(total_incl - total_incl /
+						(1.0 + incl_pct / 100.0), rounding);
 
 		for (i = 0; i < ntaxes; i++)
-			if (taxes[i].price_include)
-				tax_sum += emu_tax_round(total_incl - total_incl /
-					(1.0 + incl_pct / 100.0), rounding) *
-					(taxes[i].amount / incl_pct);
+			if (taxes[i].price_include) {
+				out->per_tax[i] = incl_tax * (taxes[i].amount / incl_pct);
+				tax_sum += out->per_tax[i];
+			}
 		excluded = total_incl - tax_sum;
 	}
 	excluded = emu_tax_round(excluded, rounding);
 	for (i = 0; i < ntaxes; i++)
-		if (!taxes[i].price_include)
-			tax_sum += emu_tax_round(excluded * taxes[i].amount / 100.0, rounding);
+		if (!taxes[i].price_include) {
+			out->per_tax[i] = emu_tax_round(excluded * taxes[i].amount / 100.0,
+							rounding);
+			tax_sum += out->per_tax[i];
+		}
 	out->subtotal = excluded;
 	out->total = excluded + tax_sum;
 	if (incl_pct != 0.0)

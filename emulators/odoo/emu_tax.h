@@ -26,10 +26,14 @@ struct emu_tax_def {
 	bool price_include;
 };
 
+/* Most taxes on one line (more are ignored). */
+#define EMU_TAX_MAX 8
+
 struct emu_tax_line {
 	double subtotal;        /* price_subtotal (excluded) */
 	double tax;             /* price_tax as the profile reports it */
 	double total;           /* price_total (included) */
+	double per_tax[EMU_TAX_MAX]; /* each tax's rounded amount (tax lines) */
 };
 
 /* One line: price_unit less discount (percent), times qty, with percent

@@ -214,6 +214,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (req->completed) {
+		if (req->resp.status == HTTP_STATUS_DROP)
+			return MHD_NO;
 		ret = send_response(conn, &req->resp);
 		log_debug("%s %s -> %u (%lld ms, deferred)", method, url, req->resp.status,
 			  (long long)(clock_mono_ms() - req->t0));
@@ -230,6 +232,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		/* the handler kept req; it answers through http_complete */
 		buf_release(&resp.body);
 		return MHD_YES;
+	}
+	if (resp.status == HTTP_STATUS_DROP) {
+		buf_release(&resp.body);
+		return MHD_NO;   /* libmicrohttpd closes the connection */
 	}
 	if (buf_failed(&resp.body))
 		http_response_error(&resp, 500, "internal", "response too large");

@@ -15,6 +15,9 @@ struct http_server;
 struct http_request;
 
 #define HTTP_RESPONSE_HEADERS_MAX 4
+/* A handler that sets this status gets no answer sent: the connection is
+ * closed instead (test doubles use it to play a lost reply). */
+#define HTTP_STATUS_DROP 0u
 
 struct http_response {
 	unsigned status;

@@ -89,7 +89,9 @@ def common_models(p):
             "mobile": F("char"), "street": F("char"), "city": F("char"),
             "zip": F("char"), "parent_id": m2o("res.partner"),
             "company_id": m2o("res.company"), "active": F("boolean")}},
+        # email: related to the partner's (Odoo's res.users inherits it)
         "res.users": {"fields": {"name": F("char"), "login": F("char"),
+                                 "email": F("char"),
                                  "partner_id": m2o("res.partner"),
                                  "company_id": m2o("res.company")}},
         "uom.uom": {"fields": {"name": F("char")}},
@@ -222,7 +224,9 @@ def common_models(p):
                 "invoice_origin": F("char"), "ref": F("char"),
                 "journal_id": m2o("account.journal", string="Journal", required=True),
                 "company_id": m2o("res.company"),
-                "invoice_line_ids": F("one2many", "account.move.line"),
+                # product lines only (Odoo's domain on display_type)
+                "invoice_line_ids": F("one2many", "account.move.line", "move_id",
+                                      where={"display_type": "product"}),
                 "line_ids": F("one2many", "account.move.line", "move_id")}},
         "account.move.line": {
             "description": "Journal Item", "order": "id",
@@ -243,12 +247,38 @@ def common_models(p):
         "mail.message": {"order": "id desc", "fields": {
             "body": F("html"), "message_type": F("selection"),
             "subtype_id": m2o("mail.message.subtype"), "model": F("char"),
+            "record_name": F("char"), "email_from": F("char"),
             "res_id": F("many2one_reference"), "author_id": m2o("res.partner")}},
         "mail.message.subtype": {"fields": {"name": F("char")}},
         # external ids, to find mail.mt_note (the one seeded)
         "ir.model.data": {"fields": {
             "module": F("char"), "name": F("char"), "model": F("char"),
             "res_id": F("many2one_reference")}},
+        # payments are not recorded: models and fields from Odoo 17.0/18.0's
+        # source (account/wizard/account_payment_register.py,
+        # account/models/account_payment.py), only those the emulator plays
+        "account.payment.register": {
+            "description": "Pay", "fields": {
+                "payment_date": F("date"), "amount": F("monetary"),
+                "communication": F("char"),
+                "journal_id": m2o("account.journal", string="Journal", required=True),
+                "currency_id": m2o("res.currency"),
+                "partner_id": m2o("res.partner"),
+                "payment_type": F("selection"), "partner_type": F("selection"),
+                "line_ids": F("many2many", "account.move.line"),
+                "company_id": m2o("res.company")}},
+        "account.payment": {
+            "description": "Payments", "mail_thread": True,
+            "order": "date desc, name desc",
+            "fields": {
+                "name": F("char"), "date": F("date"), "amount": F("monetary"),
+                "payment_type": F("selection"), "partner_type": F("selection"),
+                "partner_id": m2o("res.partner"), "state": F("selection"),
+                "journal_id": m2o("account.journal"),
+                "currency_id": m2o("res.currency"),
+                ("memo" if v18 else "ref"): F("char"),
+                "reconciled_invoice_ids": F("many2many", "account.move"),
+                "company_id": m2o("res.company")}},
     }
 
 

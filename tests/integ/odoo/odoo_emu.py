@@ -16,7 +16,7 @@ PROFILES = os.path.join(ROOT, "emulators", "odoo", "profiles")
 class Emulator:
     """A running odoo-emu and a JSON-RPC client for it."""
 
-    def __init__(self, profile, tmpdir, seed=None):
+    def __init__(self, profile, tmpdir, seed=None, args=()):
         self.profile = profile
         self.seed = seed or os.path.join(DATA, "odoo", "seed-%s.json" % profile)
         self.dump_path = os.path.join(tmpdir, "dump-%s.json" % profile)
@@ -24,12 +24,13 @@ class Emulator:
         self.proc = None
         self.port = None
         self.next_id = 1000
+        self.args = list(args)   # extra command-line options (faults, costs)
 
     def start(self):
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [EMU_BIN, "--profile", str(self.profile), "--seed", self.seed,
-             "--port", "0", "--dump", self.dump_path],
+             "--port", "0", "--dump", self.dump_path] + self.args,
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"odoo-emu listening on http://127\.0\.0\.1:(\d+)", line)

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from odoo_emu import DATA, EMU_BIN, Emulator
-from contract import Replay, is_pending, load_steps
+from contract import Replay, load_steps
 
 
 def err(resp):
