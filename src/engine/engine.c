@@ -438,7 +438,7 @@ enum err_code engine_start(const struct cfg *c, struct engine **out, struct err 
 		goto out;
 	en->wk.cfg = &en->cfg;
 	gethostname(host, sizeof(host) - 1);
-	snprintf(en->wk.owner, sizeof(en->wk.owner), "%s:%d", host, (int)getpid());
+	snprintf(en->wk.owner, sizeof(en->wk.owner), "%.40s:%d", host, (int)getpid());
 	en->seed = (unsigned)clock_now_ms() ^ (unsigned)getpid();
 	rc = store_open(&en->cfg, &en->wk.st, e);
 	if (rc != ERR_OK)

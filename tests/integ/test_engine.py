@@ -280,3 +280,42 @@ def test_unknown_order_is_held_for_a_person(shop):
     st = status(d, rid)
     assert [x["type"] for x in st["exceptions"]] == ["unknown_order"]
     assert ours(shop["emu"], rid) == ([], [])
+
+
+def emu_calls(emu):
+    with urllib.request.urlopen("http://127.0.0.1:%d/emu/stats" % emu.port, timeout=5) as r:
+        return {k: v["count"] for k, v in json.loads(r.read())["calls"].items()}
+
+
+def delta(a, b):
+    return {k: b[k] - a.get(k, 0) for k in b if b[k] - a.get(k, 0)}
+
+
+def test_odoo_calls_per_return(shop, capsys):
+    """The figure for the report: Odoo calls the engine makes for one
+    return, the warehouse's own calls left out (bench/engine_calls.sh
+    prints it). Login and version detection are counted apart."""
+    emu, d, so = shop["emu"], shop["daemon"], shop["orders"][0]
+    d.start()
+    rid = "(00)ENG-CALLS"
+    s0 = emu_calls(emu)
+    assert d.post(TRACK, notification(rid, so["name"], [("RB-TSHIRT-M", 1, "Too large"),
+                                                        ("RB-JEANS-32", 1, "Too large")]))[0] == 200
+    wait_for(lambda: state(d, rid) == "AWAITING_RECEIPT", what="AWAITING_RECEIPT")
+    s1 = emu_calls(emu)
+    picks = ours(emu, rid)[0]
+    warehouse_validates(emu, picks[0]["id"])
+    s2 = emu_calls(emu)
+    wait_for(lambda: state(d, rid) == "CREDITED", what="CREDITED")
+    s3 = emu_calls(emu)
+    before, after = delta(s0, s1), delta(s2, s3)
+    login = {k: v for k, v in before.items() if k.startswith("common/") or k.endswith("/fields_get")}
+    polls = after.get("stock.picking/read", 0) + before.get("stock.picking/read", 0)
+    total = sum(before.values()) + sum(after.values()) - sum(login.values())
+    steps = total - polls
+    with capsys.disabled():
+        print("\nprofile %s: %d Odoo calls for one return (%d for the steps + %d picking reads,"
+              " one per poll); login %d; before receipt %s; after %s"
+              % (emu.profile, total, steps, polls, sum(login.values()),
+                 json.dumps(before, sort_keys=True), json.dumps(after, sort_keys=True)))
+    assert steps <= 22, (before, after)
