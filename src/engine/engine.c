@@ -333,6 +333,15 @@ static void failed(struct engine *en, const struct store_job *j, struct work *wo
 	finish_job(wk, j);
 }
 
+/* Waiting returns are due on a grid of poll_interval_s, so those made at
+ * different times fall due together and are read in one call. */
+static int64_t next_poll(const struct cfg *c)
+{
+	int64_t iv = c->engine_poll_interval_s * 1000;
+
+	return (clock_now_ms() / iv + 1) * iv;
+}
+
 static void run_job(struct engine *en, const struct store_job *j)
 {
 	struct worker *wk = &en->wk;
@@ -351,10 +360,42 @@ static void run_job(struct engine *en, const struct store_job *j)
 	if (rc != ERR_OK)
 		failed(en, j, &wo, rc, &e);
 	else if (res == STEP_WAIT)
-		defer_job(wk, j, clock_now_ms() + wk->cfg->engine_poll_interval_s * 1000, j->attempts, NULL);
+		defer_job(wk, j, next_poll(wk->cfg), j->attempts, NULL);
 	else
 		finish_job(wk, j);
 	work_release(&wo);
+}
+
+static void on_peek(const struct store_engine_row *r, void *arg)
+{
+	json_t *w;
+	int64_t *id = arg;
+
+	*id = 0;
+	if (!r->engine || strcmp(r->state, retflow_state_name(RETFLOW_AWAITING_RECEIPT)) != 0)
+		return;
+	w = json_loads(r->engine, 0, NULL);
+	*id = wr_int(json_object_get(w, "picking"), "id");
+	json_decref(w);
+}
+
+/* Read the return pickings of every claimed return waiting for the
+ * warehouse in one call. On failure each step reads its own. */
+static void prefetch_pickings(struct worker *wk, const struct store_job *jobs, int n)
+{
+	struct err e = ERR_INIT;
+	int64_t *ids = calloc((size_t)n + 1, sizeof(*ids));
+	size_t k = 0;
+	int i;
+
+	for (i = 0; ids && i < n; i++)
+		if (store_engine_get(wk->st, jobs[i].return_id, on_peek, &ids[k], &e) == ERR_OK &&
+		    ids[k])
+			k++;
+	if (k > 1 && connect_odoo(wk, &e) == ERR_OK &&
+	    ops_pickings_read(wk->odoo, ids, k, &wk->polled, &wk->npolled, &e) != ERR_OK)
+		log_debug("reading %zu return pickings at once failed (each is read alone): %s", k, e.msg);
+	free(ids);
 }
 
 /* One round: make sure every working return has a job, claim the due ones,
@@ -372,6 +413,7 @@ static int round_once(struct engine *en)
 		log_warn("reading the job queue failed (will retry): %s", e.msg);
 		return 0;
 	}
+	prefetch_pickings(&en->wk, jobs, n);
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&en->lock);
 		if (en->stop) {
@@ -384,6 +426,9 @@ static int round_once(struct engine *en)
 		pthread_mutex_unlock(&en->lock);
 		run_job(en, &jobs[i]);
 	}
+	free(en->wk.polled);
+	en->wk.polled = NULL;
+	en->wk.npolled = 0;
 	return n;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/retflow.h"
 #include "odoo/odoo.h"
+#include "odoo/ops.h"
 #include "store/store.h"
 #include "util/cfg.h"
 #include "util/err.h"
@@ -17,7 +18,11 @@ struct worker {
 	struct cfg *cfg;               /* the engine's private copy */
 	struct store *st;
 	struct odoo *odoo;             /* NULL until connected */
-	char owner[64];                /* lease owner: host:pid:thread */
+	char owner[64];                /* lease owner: host:pid */
+	/* return pickings of this round's waiting returns, read in one call
+	 * before the round's jobs run (step_receipt looks here first) */
+	struct ops_picking *polled;
+	size_t npolled;
 };
 
 /* One return in hand for one step. */

@@ -319,3 +319,25 @@ def test_odoo_calls_per_return(shop, capsys):
               % (emu.profile, total, steps, polls, sum(login.values()),
                  json.dumps(before, sort_keys=True), json.dumps(after, sort_keys=True)))
     assert steps <= 22, (before, after)
+
+
+def test_waiting_pickings_are_read_in_one_call_per_poll(shop):
+    """Returns waiting for the warehouse are polled together: one
+    stock.picking read per poll interval for all of them, not one each."""
+    emu, d, orders = shop["emu"], shop["daemon"], shop["orders"]
+    d.start()
+    rids = ["(00)ENG-B1", "(00)ENG-B2", "(00)ENG-B3"]
+    for rid, so, sku in zip(rids, [orders[0], orders[0], orders[1]],
+                            ["RB-TSHIRT-M", "RB-JEANS-32", "RB-TSHIRT-M"]):
+        assert d.post(TRACK, notification(rid, so["name"], [(sku, 1, "Too large")]))[0] == 200
+        time.sleep(0.4)   # made in different rounds: they still fall due together
+    wait_for(lambda: all(state(d, r) == "AWAITING_RECEIPT" for r in rids), what="all waiting")
+    time.sleep(1.0)
+    s1 = emu_calls(emu)
+    time.sleep(3.0)       # three poll intervals
+    reads = delta(s1, emu_calls(emu)).get("stock.picking/read", 0)
+    assert 1 <= reads <= 4, reads     # one each would be about 9
+    for rid in rids:
+        warehouse_validates(emu, ours(emu, rid)[0][0]["id"])
+    wait_for(lambda: all(state(d, r) == "CREDITED" for r in rids), what="all credited")
+    assert all(len(ours(emu, r)[0]) == 1 and len(ours(emu, r)[1]) == 1 for r in rids)
