@@ -40,6 +40,16 @@ void wr_set_int(json_t *o, const char *key, int64_t v)
 	json_object_set_new(o, key, json_integer(v));
 }
 
+void engine_test_crash(const char *point)
+{
+	const char *h = getenv("RETURNBRIDGE_TEST_ENGINE_CRASH");
+
+	if (h && strcmp(h, point) == 0) {
+		log_warn("test hook: dying at %s", point);
+		_exit(137);
+	}
+}
+
 void engine_ref(const struct work *wo, char *out, size_t len)
 {
 	snprintf(out, len, "RB %s", wo->rid);

@@ -89,6 +89,12 @@ MUST_CHECK enum err_code engine_doc(struct worker *wk, struct work *wo,
  * return from those of other returns of the same order. */
 void engine_ref(const struct work *wo, char *out, size_t len);
 
+/* Tests only: when RETURNBRIDGE_TEST_ENGINE_CRASH names point, die at
+ * once with _exit(137), as kill -9 would: "picking_created",
+ * "credit_created" and "credit_posted" sit between an Odoo commit and
+ * ours. */
+void engine_test_crash(const char *point);
+
 /* Working-record helpers: integer field (0 when absent), set one. */
 int64_t wr_int(const json_t *o, const char *key);
 void wr_set_int(json_t *o, const char *key, int64_t v);

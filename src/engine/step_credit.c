@@ -162,6 +162,7 @@ static enum err_code ensure_created(struct worker *wk, struct work *wo, struct p
 		rc = ops_credit_notes_create(wk->odoo, &req, 1, id, e);
 		if (rc != ERR_OK)
 			return rc;
+		engine_test_crash("credit_created");
 	}
 	json_object_set_new(wo->w, "credit", json_pack("{s:I,s:s}", "id", (json_int_t)*id, "ref", ref));
 	rc = engine_doc(wk, wo, "credit_note", *id, NULL, ref, e);
@@ -199,6 +200,7 @@ static enum err_code ensure_posted(struct worker *wk, struct work *wo, int64_t i
 			rc = ops_moves_post(wk->odoo, &id, 1, e);
 		if (rc != ERR_OK)
 			break;
+		engine_test_crash("credit_posted");
 	}
 	free(c);
 	if (rc == ERR_OK && strcmp(out->state, "posted") != 0)

@@ -115,6 +115,7 @@ enum err_code step_picking(struct worker *wk, struct work *wo, enum step_result 
 			rc = create_picking(wk, wo, ref, &id, e);
 		if (rc != ERR_OK)
 			return rc;
+		engine_test_crash("picking_created");
 	}
 	json_object_set_new(wo->w, "picking", json_pack("{s:I,s:s}", "id", (json_int_t)id, "ref", ref));
 	rc = engine_doc(wk, wo, "return_picking", id, NULL, ref, e);

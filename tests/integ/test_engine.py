@@ -341,3 +341,30 @@ def test_waiting_pickings_are_read_in_one_call_per_poll(shop):
         warehouse_validates(emu, ours(emu, rid)[0][0]["id"])
     wait_for(lambda: all(state(d, r) == "CREDITED" for r in rids), what="all credited")
     assert all(len(ours(emu, r)[0]) == 1 and len(ours(emu, r)[1]) == 1 for r in rids)
+
+
+@pytest.mark.parametrize("point", ["picking_created", "credit_created", "credit_posted"])
+def test_crash_between_odoo_commit_and_ours(shop, monkeypatch, point):
+    """The daemon dies (as by kill -9) right after Odoo committed a write
+    and before returnbridge recorded it; after a restart there is still
+    exactly one return picking and one posted credit note (I3)."""
+    emu, d, so = shop["emu"], shop["daemon"], shop["orders"][0]
+    rid = "(00)ENG-CRASH"
+    monkeypatch.setenv("RETURNBRIDGE_TEST_ENGINE_CRASH", point)
+    d.start()
+    assert d.post(TRACK, notification(rid, so["name"], [("RB-TSHIRT-M", 1, "Too large")]))[0] == 200
+    if point != "picking_created":
+        picks = wait_for(lambda: ours(emu, rid)[0], what="the return picking")
+        warehouse_validates(emu, picks[0]["id"])
+    assert d.proc.wait(timeout=30) == 137, d.log()
+    d.log_file.close()
+    monkeypatch.delenv("RETURNBRIDGE_TEST_ENGINE_CRASH")
+    d.start()
+    if point == "picking_created":
+        picks = ours(emu, rid)[0]
+        assert len(picks) == 1                   # Odoo has it; we had not recorded it
+        warehouse_validates(emu, picks[0]["id"])
+    wait_for(lambda: state(d, rid) == "CREDITED", what="CREDITED after the crash")
+    picks, notes = ours(emu, rid)
+    assert len(picks) == 1 and len(notes) == 1 and notes[0]["state"] == "posted"
+    assert notes[0]["amount_total"] == 27.0      # 25.00 x 90 % + 20 %
