@@ -368,3 +368,37 @@ def test_crash_between_odoo_commit_and_ours(shop, monkeypatch, point):
     picks, notes = ours(emu, rid)
     assert len(picks) == 1 and len(notes) == 1 and notes[0]["state"] == "posted"
     assert notes[0]["amount_total"] == 27.0      # 25.00 x 90 % + 20 %
+
+
+def test_odoo_down_for_a_while_then_everything_completes(shop):
+    """I5: Odoo answers 503 for a while (a restart behind a proxy) — to
+    the engine's first reads and to its credit note create: the engine
+    backs off and retries, and the return completes. (The faults name
+    calls the test itself does not make.)"""
+    emu, d, so = shop["emu"], shop["daemon"], shop["orders"][1]
+    post_faults(emu, [{"model": "sale.order", "method": "search_read", "kind": "http",
+                       "status": 503, "times": 4},
+                      {"model": "account.move", "method": "create", "kind": "http",
+                       "status": 503, "times": 2}])
+    d.start()
+    rid = "(00)ENG-DOWN"
+    assert d.post(TRACK, notification(rid, so["name"], [("RB-JEANS-32", 1, "Too large")]))[0] == 200
+    picks = wait_for(lambda: ours(emu, rid)[0], what="the return picking")
+    warehouse_validates(emu, picks[0]["id"])
+    wait_for(lambda: state(d, rid) == "CREDITED", what="CREDITED")
+    assert len(ours(emu, rid)[1]) == 1
+    assert "try 1 of" in d.log()       # it did fail and back off
+
+
+def test_exhausted_retries_hold_the_return_with_what_to_do(shop):
+    emu, d, so = shop["emu"], shop["daemon"], shop["orders"][1]
+    d.write_config(engine_config(emu.port).replace("lease_s = 5", "lease_s = 5\nmax_attempts = 2"))
+    post_faults(emu, [{"model": "stock.picking", "method": "create", "kind": "http", "status": 503}])
+    d.start()
+    rid = "(00)ENG-GIVEUP"
+    assert d.post(TRACK, notification(rid, so["name"], [("RB-JEANS-32", 1, "Too large")]))[0] == 200
+    wait_for(lambda: state(d, rid) == "ON_HOLD", what="ON_HOLD")
+    x = status(d, rid)["exceptions"]
+    assert [e["type"] for e in x] == ["sync_failure"]
+    assert x[0]["owner"] == "integration" and "doctor" in x[0]["message"], x
+    assert ours(emu, rid) == ([], [])
