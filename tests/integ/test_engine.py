@@ -402,3 +402,35 @@ def test_exhausted_retries_hold_the_return_with_what_to_do(shop):
     assert [e["type"] for e in x] == ["sync_failure"]
     assert x[0]["owner"] == "integration" and "doctor" in x[0]["message"], x
     assert ours(emu, rid) == ([], [])
+
+
+def test_credit_to_the_cent_discount_included_tax_price_change_partial(shop):
+    """I2 on a harder line: 12.34 at 33.33 % off, a price-included 10 %
+    tax and an excluded 20 % on one line, the product's price changed
+    after the sale, and 3 of the 4 announced received. Expected by hand
+    (as tests/integ/odoo/test_accounting.py's): 12.34 x (1 - 33.33 %) x 3
+    = 24.680634 -> 24.68 incl.; 10 % incl. 2.2436 -> 2.24; base 22.44;
+    20 % 4.488 -> 4.49; total 29.17."""
+    emu, d, prods = shop["emu"], shop["daemon"], shop["prods"]
+    t = {x["name"]: x["id"] for x in find(emu, "account.tax", [["name", "like", "RB VAT"]],
+                                          fields=["name"])}
+    partner = find(emu, "res.partner", [["name", "=", "Rebound Test Customer"]],
+                   fields=["id"])[0]["id"]
+    so, _, _ = make_order(emu, partner, [(prods["RB-JEANS-32"], 4.0, 12.34, 33.33,
+                                          [t["RB VAT 20%"], t["RB VAT 10% incl."]])])
+    name = find(emu, "sale.order", [["id", "=", so]], fields=["name"])[0]["name"]
+    ok(emu.execute("product.product", "write", [prods["RB-JEANS-32"]], {"lst_price": 99.0}))
+    d.start()
+    rid = "(00)ENG-CENT"
+    assert d.post(TRACK, notification(rid, name, [("RB-JEANS-32", 4, "Too large")]))[0] == 200
+    picks = wait_for(lambda: ours(emu, rid)[0], what="the return picking")
+    warehouse_validates(emu, picks[0]["id"], qty={prods["RB-JEANS-32"]: 3.0})
+    wait_for(lambda: state(d, rid) == "CREDITED", what="CREDITED")
+    notes = ours(emu, rid)[1]
+    assert (notes[0]["amount_untaxed"], notes[0]["amount_tax"], notes[0]["amount_total"]) == \
+        (22.44, 6.73, 29.17)
+    st = status(d, rid)
+    types = sorted(x["type"] for x in st["exceptions"])
+    assert types == ["quantity_mismatch"], st          # Odoo and we agree to the cent
+    assert st["credit_lines"][0]["qty"] == "3.000000"
+    assert st["credit_lines"][0]["price_unit"] == "12.340000"
