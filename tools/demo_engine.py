@@ -151,12 +151,10 @@ def run(emu, d, ini, names):
     say("-- summary")
     by_type = {}
     for rid, s in final.items():
-        cn = [x for x in s.get("odoo_documents", []) if x["kind"] == "credit_note"]
         say("  %-12s %-9s %s" % (rid, s["state"], ", ".join(
             "%s %s" % (x["kind"], x.get("name") or x["odoo_id"]) for x in s.get("odoo_documents", []))))
         for x in s["exceptions"]:
             by_type[x["type"]] = by_type.get(x["type"], 0) + 1
-        del cn
     credited = sum(1 for s in final.values() if s["state"] == "CREDITED")
     held = sum(1 for s in final.values() if s["state"] == "ON_HOLD")
     say("  returns %d, credited %d, held %d; exceptions: %s" % (
