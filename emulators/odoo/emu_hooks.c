@@ -4,19 +4,9 @@
 #include <string.h>
 
 #include "emu_account.h"
+#include "emu_orm.h"
 #include "emu_sale.h"
 #include "emu_stock.h"
-
-/* mail.message.create stores a plain-text body as an html paragraph:
- * batch.jsonl n.create_batch sends "Rebound return ..." and n.read_both
- * reads "<p>Rebound return ...</p>" (Odoo's html field sanitizer). */
-static void mail_body_html(json_t *rec)
-{
-	const char *body = json_string_value(json_object_get(rec, "body"));
-
-	if (body && *body && *body != '<')
-		json_object_set_new(rec, "body", json_sprintf("<p>%s</p>", body));
-}
 
 enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 			      json_t *rec, json_t *vals, json_t *ctx,
@@ -28,8 +18,6 @@ enum err_code emu_hook_create(struct emu *db, struct emu_model *m,
 		rc = emu_sale_hook_create(db, m, rec, vals, ctx, x);
 	if (rc == ERR_OK)
 		rc = emu_account_hook_create(db, m, rec, vals, ctx, x);
-	if (rc == ERR_OK && strcmp(m->name, "mail.message") == 0)
-		mail_body_html(rec);
 	return rc;
 }
 

@@ -25,6 +25,9 @@ static const struct cli_cmd cmds[] = {
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  -c, --config FILE   configuration file\n"
 	  "      --json          JSON instead of text\n" },
+	{ "explain", cmd_explain, "tell one return's story: events, decisions, Odoo documents, each credit line and where its numbers came from",
+	  "  RETURN_ID           the Rebound return id\n"
+	  "  -c, --config FILE   configuration file\n" },
 	{ "doctor", cmd_doctor, "check that Odoo and Rebound are ready: connection, credentials, rights, locations, journal",
 	  "  -c, --config FILE   configuration file\n"
 	  "      --json          the checks as one JSON object\n"

@@ -7,6 +7,10 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
 #include "util/cfg.h"
 
 /* Exit codes, documented in docs/cli.md. */
@@ -53,6 +57,16 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_purge(struct cli *cli, int argc, char **argv);
+int cmd_explain(struct cli *cli, int argc, char **argv);
+
+/* cmd_explain.c: the engine's part of `status` — its Odoo documents and
+ * credit lines — appended to root (--json; then printed, root kept by the
+ * caller) or printed as text when root is NULL; and `explain`'s story of
+ * return id (Rebound id rid). Errors as the store's. */
+MUST_CHECK enum err_code cli_engine_status(FILE *out, struct store *st, int64_t id,
+					   json_t *root, struct err *e);
+MUST_CHECK enum err_code cli_explain(FILE *out, struct store *st, const char *rid,
+				     int64_t id, struct err *e);
 int cmd_backfill(struct cli *cli, int argc, char **argv);
 int cmd_poll(struct cli *cli, int argc, char **argv);
 int cmd_push_status(struct cli *cli, int argc, char **argv);

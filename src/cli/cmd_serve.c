@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 
+#include "engine/engine.h"
 #include "http/routes.h"
 #include "rebound/intake.h"
 #include "http/server.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct http_ctx ctx;
 	int64_t next_purge_ms;
 	struct poller *poller;         /* Rebound poller thread, NULL when off */
+	struct engine *engine;         /* return-to-refund engine thread, NULL when off */
 };
 
 static enum err_code apply_logging(const struct cfg *c, struct err *e)
@@ -139,8 +141,10 @@ static void process_events(struct daemon *d)
 	 * wait for it to commit */
 	if (intake_process_all(d->st, 50, 5000, &total, &e) != ERR_OK)
 		log_warn("processing notifications failed (will retry): %s", e.msg);
-	if (total > 0)
+	if (total > 0) {
 		log_debug("processed %d notification(s)", total);
+		engine_wake(d->engine);    /* a new return may be waiting */
+	}
 }
 
 /* Wait for signals, doing periodic work between them; returns when asked
@@ -235,6 +239,10 @@ static int start(struct daemon *d)
 		log_err("cannot start: %s", e.msg);
 		return -1;
 	}
+	if (engine_start(d->cfg, &d->engine, &e) != ERR_OK) {
+		log_err("cannot start: %s", e.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -246,6 +254,9 @@ static void stop(struct daemon *d, int64_t grace_ms)
 	/* first: it may be waiting on Rebound; it stops at once */
 	poller_stop(d->poller);
 	d->poller = NULL;
+	/* finishes the step in hand: every step is committed or not begun */
+	engine_stop(d->engine);
+	d->engine = NULL;
 	http_server_stop(d->http, grace_ms);
 	d->http = NULL;
 	intake_committer_free(d->intake);

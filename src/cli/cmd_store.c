@@ -233,6 +233,8 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 struct status_out {
 	struct cli *cli;
 	int json;
+	int64_t id;
+	json_t *root;      /* --json: printed after the engine's part is added */
 };
 
 static void status_text(FILE *f, const struct store_return *r,
@@ -277,11 +279,10 @@ static json_t *opt_str(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static void status_json(FILE *f, const struct store_return *r,
-			const struct store_exception_row *x, int nx)
+static json_t *status_json(const struct store_return *r,
+			   const struct store_exception_row *x, int nx)
 {
-	json_t *root, *lines, *exc, *ms;
-	char *s;
+	json_t *lines, *exc, *ms;
 	int i;
 
 	lines = json_array();
@@ -308,17 +309,12 @@ static void status_json(FILE *f, const struct store_return *r,
 		json_array_append_new(exc, json_pack("{sI ss ss ss sb}", "id", (json_int_t)x[i].id,
 						     "type", x[i].type, "owner", x[i].owner,
 						     "message", x[i].message, "resolved", x[i].resolved));
-	root = json_pack("{ss so ss so so sI sI so so so}", "rebound_return_id", r->rebound_return_id,
+	return json_pack("{ss so ss so so sI sI so so so}", "rebound_return_id", r->rebound_return_id,
 			 "order_ref", opt_str(r->order_ref), "state", r->state,
 			 "location", opt_str(r->location), "last_milestone", opt_str(r->last_milestone),
 			 "created_at_ms", (json_int_t)r->created_at_ms,
 			 "updated_at_ms", (json_int_t)r->updated_at_ms, "lines", lines,
 			 "milestones", ms, "exceptions", exc);
-	s = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	if (s)
-		fprintf(f, "%s\n", s);
-	free(s);
-	json_decref(root);
 }
 
 static void print_status(const struct store_return *r,
@@ -326,8 +322,9 @@ static void print_status(const struct store_return *r,
 {
 	struct status_out *o = arg;
 
+	o->id = r->id;
 	if (o->json)
-		status_json(o->cli->out, r, x, nx);
+		o->root = status_json(r, x, nx);
 	else
 		status_text(o->cli->out, r, x, nx);
 }
@@ -335,7 +332,7 @@ static void print_status(const struct store_return *r,
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct common_opts o = { NULL, 0, 0, 50, 0, 0 };
-	struct status_out so = { cli, 0 };
+	struct status_out so = { cli, 0, 0, NULL };
 	struct store *st = NULL;
 	struct err e = ERR_INIT;
 	struct cfg c;
@@ -357,6 +354,9 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return rc;
 	so.json = o.json;
 	erc = store_return_get(st, rid, print_status, &so, &e);
+	/* the engine's part after the read: the store is not reentrant */
+	if (erc == ERR_OK)
+		erc = cli_engine_status(cli->out, st, so.id, so.root, &e);
 	if (erc == ERR_NOT_FOUND) {
 		struct events_out eo = { cli, o.json, 0 };
 
@@ -369,6 +369,46 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 				cli->prog, rid, store_describe(st), cli->prog);
 		rc = CLI_FAIL;
 	} else if (erc != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		rc = CLI_FAIL;
+	}
+	json_decref(so.root);
+	store_close(st);
+	cfg_release(&c);
+	return rc;
+}
+
+/* --- explain ------------------------------------------------------------ */
+
+static void explain_found(const struct store_return *r,
+			  const struct store_exception_row *x, int nx, void *arg)
+{
+	(void)x;
+	(void)nx;
+	*(int64_t *)arg = r->id;
+}
+
+int cmd_explain(struct cli *cli, int argc, char **argv)
+{
+	struct common_opts o = { NULL, 0, 0, 50, 0, 0 };
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct cfg c;
+	int64_t id = 0;
+	int rc;
+
+	rc = parse_opts(cli, "explain", argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (optind + 1 != argc) {
+		fprintf(cli->err, "%s explain: give exactly one RETURN_ID (the Rebound return id)\n", cli->prog);
+		return CLI_USAGE;
+	}
+	rc = open_store(cli, o.config, &c, &st);
+	if (rc != CLI_OK)
+		return rc;
+	if (store_return_get(st, argv[optind], explain_found, &id, &e) != ERR_OK ||
+	    cli_explain(cli->out, st, argv[optind], id, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
 		rc = CLI_FAIL;
 	}

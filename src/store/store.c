@@ -181,3 +181,67 @@ enum err_code store_returns_open(struct store *st, int limit,
 {
 	return OPS(st)->returns_open(st, limit, cb, arg, e);
 }
+
+enum err_code store_jobs_ensure(struct store *st, int64_t now_ms, int *added,
+				struct err *e)
+{
+	return OPS(st)->jobs_ensure(st, now_ms, added, e);
+}
+
+enum err_code store_jobs_claim(struct store *st, const char *owner,
+			       int64_t now_ms, int64_t lease_ms,
+			       struct store_job *out, int max, int *n,
+			       struct err *e)
+{
+	return OPS(st)->jobs_claim(st, owner, now_ms, lease_ms, out, max, n, e);
+}
+
+enum err_code store_job_finish(struct store *st, int64_t job_id, struct err *e)
+{
+	return OPS(st)->job_finish(st, job_id, e);
+}
+
+enum err_code store_job_defer(struct store *st, int64_t job_id, int64_t due_ms,
+			      int attempts, const char *last_error,
+			      struct err *e)
+{
+	return OPS(st)->job_defer(st, job_id, due_ms, attempts, last_error, e);
+}
+
+enum err_code store_engine_get(struct store *st, int64_t return_id,
+			       store_engine_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->engine_get(st, return_id, cb, arg, e);
+}
+
+enum err_code store_engine_put(struct store *st, int64_t return_id,
+			       const char *from, const char *to,
+			       const char *engine, struct err *e)
+{
+	return OPS(st)->engine_put(st, return_id, from, to, engine, e);
+}
+
+enum err_code store_line_outcome(struct store *st, int64_t return_id,
+				 int line_no, const char *outcome,
+				 struct err *e)
+{
+	return OPS(st)->line_outcome(st, return_id, line_no, outcome, e);
+}
+
+enum err_code store_odoo_doc_add(struct store *st, const struct store_odoo_doc *d,
+				 struct err *e)
+{
+	return OPS(st)->odoo_doc_add(st, d, e);
+}
+
+enum err_code store_odoo_docs_list(struct store *st, int64_t return_id,
+				   store_doc_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->odoo_docs_list(st, return_id, cb, arg, e);
+}
+
+enum err_code store_audit_list(struct store *st, int64_t return_id,
+			       store_audit_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->audit_list(st, return_id, cb, arg, e);
+}

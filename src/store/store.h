@@ -256,6 +256,110 @@ MUST_CHECK enum err_code store_returns_open(struct store *st, int limit,
 					    store_return_cb *cb, void *arg,
 					    struct err *e);
 
+/* --- the engine (issue 8): a durable job queue, the engine's working
+ * record of a return, Odoo documents and the audit trail read back. --- */
+
+/* A claimed job. One open job per return at most (a unique index), so
+ * with its lease no two workers ever work on one return at once. */
+struct store_job {
+	int64_t id;
+	int64_t return_id;
+	char kind[24];                 /* "advance": run the return's next step */
+	int attempts;                  /* failed tries so far */
+	int64_t due_at_ms;
+};
+
+/* The engine's view of one return. */
+struct store_engine_row {
+	int64_t id;
+	const char *rebound_return_id;
+	const char *order_ref;
+	const char *state;
+	const char *engine;            /* JSON working record, NULL before the first step */
+	int64_t updated_at_ms;
+};
+
+/* An Odoo document made (or adopted) for a return. */
+struct store_odoo_doc {
+	int64_t return_id;
+	const char *kind;              /* "return_picking", "credit_note" */
+	int64_t odoo_id;
+	const char *name;              /* WH/IN/00007, RINV/2026/00003 */
+	const char *ref;               /* our reference in it */
+	const char *detail;            /* JSON, may be NULL */
+	int64_t at_ms;                 /* when recorded (on reads) */
+};
+
+struct store_audit_row {
+	int64_t id;
+	int64_t at_ms;
+	const char *actor;
+	const char *action;
+	const char *detail;            /* JSON or NULL */
+};
+
+typedef void store_engine_cb(const struct store_engine_row *r, void *arg);
+typedef void store_doc_cb(const struct store_odoo_doc *d, void *arg);
+typedef void store_audit_cb(const struct store_audit_row *a, void *arg);
+
+/* Give every return the engine still works on (INTENT, MATCHED,
+ * AWAITING_RECEIPT, RECEIVED) an "advance" job due now when it has no
+ * open one. *added = jobs made. Idempotent; any process. */
+MUST_CHECK enum err_code store_jobs_ensure(struct store *st, int64_t now_ms,
+					   int *added, struct err *e);
+
+/* Lease up to max open jobs due at now_ms whose lease is free or expired
+ * (a crashed worker's), oldest due first, to owner until now_ms +
+ * lease_ms. *n = how many were written to out. */
+MUST_CHECK enum err_code store_jobs_claim(struct store *st, const char *owner,
+					  int64_t now_ms, int64_t lease_ms,
+					  struct store_job *out, int max, int *n,
+					  struct err *e);
+
+/* The job is finished (done_at_ms set, lease released). */
+MUST_CHECK enum err_code store_job_finish(struct store *st, int64_t job_id,
+					  struct err *e);
+
+/* Run the job again at due_ms with attempts and last_error (NULL clears
+ * it); the lease is released. */
+MUST_CHECK enum err_code store_job_defer(struct store *st, int64_t job_id,
+					 int64_t due_ms, int attempts,
+					 const char *last_error, struct err *e);
+
+/* Call cb once with the return whose id is return_id. ERR_NOT_FOUND. */
+MUST_CHECK enum err_code store_engine_get(struct store *st, int64_t return_id,
+					  store_engine_cb *cb, void *arg,
+					  struct err *e);
+
+/* Compare-and-set: when the return is in state `from`, set its state to
+ * `to` (NULL: unchanged) and its working record to engine (NULL:
+ * unchanged). ERR_REJECTED when it is no longer in `from` (someone else
+ * moved it). Use inside store_tx_begin with the audit row. */
+MUST_CHECK enum err_code store_engine_put(struct store *st, int64_t return_id,
+					  const char *from, const char *to,
+					  const char *engine, struct err *e);
+
+/* Set one line's outcome ("pending", "credited", "held", "refused"). */
+MUST_CHECK enum err_code store_line_outcome(struct store *st, int64_t return_id,
+					    int line_no, const char *outcome,
+					    struct err *e);
+
+/* Record an Odoo document; recording the same (kind, odoo_id) again
+ * changes nothing. */
+MUST_CHECK enum err_code store_odoo_doc_add(struct store *st,
+					    const struct store_odoo_doc *d,
+					    struct err *e);
+
+/* Documents of a return (0: of every return), oldest first. */
+MUST_CHECK enum err_code store_odoo_docs_list(struct store *st, int64_t return_id,
+					      store_doc_cb *cb, void *arg,
+					      struct err *e);
+
+/* The audit rows of a return, oldest first. */
+MUST_CHECK enum err_code store_audit_list(struct store *st, int64_t return_id,
+					  store_audit_cb *cb, void *arg,
+					  struct err *e);
+
 /* The backend's function table: one per backend, chosen at open. */
 struct store_ops {
 	const char *name;
@@ -288,6 +392,17 @@ struct store_ops {
 	enum err_code (*kv_set)(struct store *st, const char *key, const char *value, struct err *e);
 	enum err_code (*kv_list)(struct store *st, const char *prefix, store_kv_cb *cb, void *arg, struct err *e);
 	enum err_code (*returns_open)(struct store *st, int limit, store_return_cb *cb, void *arg, struct err *e);
+	/* the engine (issue 8) */
+	enum err_code (*jobs_ensure)(struct store *st, int64_t now_ms, int *added, struct err *e);
+	enum err_code (*jobs_claim)(struct store *st, const char *owner, int64_t now_ms, int64_t lease_ms, struct store_job *out, int max, int *n, struct err *e);
+	enum err_code (*job_finish)(struct store *st, int64_t job_id, struct err *e);
+	enum err_code (*job_defer)(struct store *st, int64_t job_id, int64_t due_ms, int attempts, const char *last_error, struct err *e);
+	enum err_code (*engine_get)(struct store *st, int64_t return_id, store_engine_cb *cb, void *arg, struct err *e);
+	enum err_code (*engine_put)(struct store *st, int64_t return_id, const char *from, const char *to, const char *engine, struct err *e);
+	enum err_code (*line_outcome)(struct store *st, int64_t return_id, int line_no, const char *outcome, struct err *e);
+	enum err_code (*odoo_doc_add)(struct store *st, const struct store_odoo_doc *d, struct err *e);
+	enum err_code (*odoo_docs_list)(struct store *st, int64_t return_id, store_doc_cb *cb, void *arg, struct err *e);
+	enum err_code (*audit_list)(struct store *st, int64_t return_id, store_audit_cb *cb, void *arg, struct err *e);
 };
 
 /* Every backend's struct store starts with this. */

@@ -141,6 +141,26 @@ static const struct migration migrations[] = {
 	  "  value TEXT NOT NULL,"
 	  "  updated_at_ms INTEGER NOT NULL"
 	  ");" },
+	/* issue 8: the engine's working record per return, one open job per
+	 * return, and the Odoo documents made for returns;
+	 * store_sqlite_engine.c */
+	{ 5, "engine",
+	  "ALTER TABLE returns ADD COLUMN engine TEXT;"
+	  "CREATE UNIQUE INDEX jobs_one_open ON jobs(return_id)"
+	  " WHERE done_at_ms IS NULL;"
+	  "CREATE INDEX audit_return ON audit(return_id, id);"
+	  "CREATE TABLE odoo_documents ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  return_id INTEGER NOT NULL REFERENCES returns(id),"
+	  "  kind TEXT NOT NULL,"
+	  "  odoo_id INTEGER NOT NULL,"
+	  "  name TEXT,"
+	  "  ref TEXT,"
+	  "  detail TEXT,"
+	  "  at_ms INTEGER NOT NULL,"
+	  "  UNIQUE (kind, odoo_id)"
+	  ");"
+	  "CREATE INDEX odoo_documents_return ON odoo_documents(return_id);" },
 };
 
 int store_sqlite_latest_version(void)
@@ -576,4 +596,14 @@ const struct store_ops store_sqlite_ops = {
 	.kv_set = sq_kv_set,
 	.kv_list = sq_kv_list,
 	.returns_open = sq_returns_open,
+	.jobs_ensure = sq_jobs_ensure,
+	.jobs_claim = sq_jobs_claim,
+	.job_finish = sq_job_finish,
+	.job_defer = sq_job_defer,
+	.engine_get = sq_engine_get,
+	.engine_put = sq_engine_put,
+	.line_outcome = sq_line_outcome,
+	.odoo_doc_add = sq_odoo_doc_add,
+	.odoo_docs_list = sq_odoo_docs_list,
+	.audit_list = sq_audit_list,
 };

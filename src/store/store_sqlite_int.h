@@ -22,7 +22,7 @@ struct store {
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
-	} cache[48];
+	} cache[64];
 	int ncache;
 };
 
@@ -71,5 +71,17 @@ enum err_code sq_kv_get(struct store *st, const char *key, char **value, struct 
 enum err_code sq_kv_set(struct store *st, const char *key, const char *value, struct err *e);
 enum err_code sq_kv_list(struct store *st, const char *prefix, store_kv_cb *cb, void *arg, struct err *e);
 enum err_code sq_returns_open(struct store *st, int limit, store_return_cb *cb, void *arg, struct err *e);
+
+/* store_sqlite_engine.c */
+enum err_code sq_jobs_ensure(struct store *st, int64_t now_ms, int *added, struct err *e);
+enum err_code sq_jobs_claim(struct store *st, const char *owner, int64_t now_ms, int64_t lease_ms, struct store_job *out, int max, int *n, struct err *e);
+enum err_code sq_job_finish(struct store *st, int64_t job_id, struct err *e);
+enum err_code sq_job_defer(struct store *st, int64_t job_id, int64_t due_ms, int attempts, const char *last_error, struct err *e);
+enum err_code sq_engine_get(struct store *st, int64_t return_id, store_engine_cb *cb, void *arg, struct err *e);
+enum err_code sq_engine_put(struct store *st, int64_t return_id, const char *from, const char *to, const char *engine, struct err *e);
+enum err_code sq_line_outcome(struct store *st, int64_t return_id, int line_no, const char *outcome, struct err *e);
+enum err_code sq_odoo_doc_add(struct store *st, const struct store_odoo_doc *d, struct err *e);
+enum err_code sq_odoo_docs_list(struct store *st, int64_t return_id, store_doc_cb *cb, void *arg, struct err *e);
+enum err_code sq_audit_list(struct store *st, int64_t return_id, store_audit_cb *cb, void *arg, struct err *e);
 
 #endif

@@ -48,6 +48,7 @@ static const char *const push_choices[] = { "off", "legacy", NULL };
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const auth_choices[] = { "none", "token", "basic", "hmac", NULL };
 static const char *const encoding_choices[] = { "hex", "base64", NULL };
+static const char *const order_key_choices[] = { "name", "client_order_ref", NULL };
 
 #define O(f) offsetof(struct cfg, f)
 #define K_STR(n, f, d, fl, chk, h) { n, T_STR, O(f), d, 0, 0, NULL, fl, chk, h }
@@ -196,6 +197,20 @@ static const struct cfg_key keys[] = {
 	      "push rounds before a failed push becomes an exception"),
 	K_INT("rebound.status_push_retry_s", rebound_status_push_retry_s, "300", 1, 86400, F_NO_RELOAD,
 	      "seconds between push rounds"),
+	/* [engine]: the return-to-refund engine (docs/internals/engine.md);
+	 * it runs in the daemon when odoo.url is set */
+	K_ENUM("engine.order_key", engine_order_key, "name", order_key_choices, F_NO_RELOAD,
+	       "how Rebound's order reference finds the Odoo sale order: its name or its client_order_ref"),
+	K_INT("engine.poll_interval_s", engine_poll_interval_s, "60", 1, 86400, F_NO_RELOAD,
+	      "seconds between reads of return pickings waiting for the warehouse (one call for all)"),
+	K_INT("engine.max_attempts", engine_max_attempts, "8", 1, 100, F_NO_RELOAD,
+	      "tries of a step that failed on something passing before the return is put on hold"),
+	K_INT("engine.backoff_base_ms", engine_backoff_base_ms, "2000", 10, 3600000, F_NO_RELOAD,
+	      "first pause before retrying a failed step; doubles each try, with jitter"),
+	K_INT("engine.backoff_max_ms", engine_backoff_max_ms, "600000", 10, 86400000, F_NO_RELOAD,
+	      "longest pause between tries of a step"),
+	K_INT("engine.lease_s", engine_lease_s, "300", 5, 86400, F_NO_RELOAD,
+	      "how long a worker holds a job; a crashed worker's job is taken again after it"),
 };
 
 /* Map sections: any key is allowed, each one a row of data. */

@@ -16,6 +16,7 @@ enum cfg_rebound_api { CFG_REBOUND_NONE = 0, CFG_REBOUND_LEGACY, CFG_REBOUND_PLA
 enum cfg_status_push { CFG_PUSH_OFF = 0, CFG_PUSH_LEGACY };
 enum cfg_webhook_auth { CFG_AUTH_NONE = 0, CFG_AUTH_TOKEN, CFG_AUTH_BASIC, CFG_AUTH_HMAC };
 enum cfg_hmac_encoding { CFG_HMAC_HEX = 0, CFG_HMAC_BASE64 };
+enum cfg_order_key { CFG_ORDER_BY_NAME = 0, CFG_ORDER_BY_CLIENT_REF };
 enum cfg_webhook_endpoint { CFG_WEBHOOK_TRACKING = 0, CFG_WEBHOOK_REFUND_TRIGGER, CFG_WEBHOOK__COUNT };
 
 /* How one Rebound notification endpoint authenticates its sender
@@ -120,6 +121,13 @@ struct cfg {
 	char *rebound_status_push_request;
 	int64_t rebound_status_push_max_attempts;
 	int64_t rebound_status_push_retry_s;
+	/* [engine]: the return-to-refund engine (docs/internals/engine.md) */
+	int engine_order_key;                /* enum cfg_order_key */
+	int64_t engine_poll_interval_s;
+	int64_t engine_max_attempts;
+	int64_t engine_backoff_base_ms;
+	int64_t engine_backoff_max_ms;
+	int64_t engine_lease_s;
 };
 
 #define CFG_PROBLEMS_MAX 64

@@ -287,6 +287,82 @@ static void test_store__purge_erases_only_old_raw_bodies(void **state)
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM events"), 2);
 }
 
+/* --- the engine's job queue and working record (issue 8) --- */
+
+static void test_store__jobs_one_per_return_leased_and_retaken(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct store_line l = { 1, "I1", "SKU-A", NULL, 1, NULL, NULL, NULL, NULL };
+	struct store_return r = { .rebound_return_id = "(00)J1", .order_ref = "SO1", .nlines = 1, .lines = &l };
+	struct store_job jobs[4];
+	int64_t id = 0;
+	int added = -1, n = -1;
+
+	assert_int_equal(store_open(&f->cfg, &st, &e), ERR_OK);
+	assert_int_equal(store_return_create(st, &r, &id, &e), ERR_OK);
+	assert_int_equal(store_jobs_ensure(st, 1000, &added, &e), ERR_OK);
+	assert_int_equal(added, 1);
+	assert_int_equal(store_jobs_ensure(st, 1000, &added, &e), ERR_OK);
+	assert_int_equal(added, 0);   /* one open job per return */
+	assert_int_equal(store_jobs_claim(st, "w1", 1000, 5000, jobs, 4, &n, &e), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].return_id, id);
+	assert_string_equal(jobs[0].kind, "advance");
+	/* leased: nobody else takes it until the lease runs out */
+	assert_int_equal(store_jobs_claim(st, "w2", 2000, 5000, jobs, 4, &n, &e), ERR_OK);
+	assert_int_equal(n, 0);
+	/* w1 crashed: its lease expired, w2 takes the job again */
+	assert_int_equal(store_jobs_claim(st, "w2", 6000, 5000, jobs, 4, &n, &e), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_job_defer(st, jobs[0].id, 9000, 1, "odoo down", &e), ERR_OK);
+	assert_int_equal(store_jobs_claim(st, "w2", 8000, 5000, jobs, 4, &n, &e), ERR_OK);
+	assert_int_equal(n, 0);       /* not due yet */
+	assert_int_equal(store_jobs_claim(st, "w2", 9000, 5000, jobs, 4, &n, &e), ERR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(jobs[0].attempts, 1);
+	assert_int_equal(store_job_finish(st, jobs[0].id, &e), ERR_OK);
+	/* still INTENT: a new job may be made; once ON_HOLD, none */
+	assert_int_equal(store_engine_put(st, id, "INTENT", "ON_HOLD", "{}", &e), ERR_OK);
+	assert_int_equal(store_jobs_ensure(st, 10000, &added, &e), ERR_OK);
+	assert_int_equal(added, 0);
+	store_close(st);
+}
+
+static void on_engine(const struct store_engine_row *r, void *arg)
+{
+	snprintf(arg, 64, "%s %s", r->state, r->engine ? r->engine : "-");
+}
+
+static void test_store__engine_put_is_compare_and_set(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct store_line l = { 1, "I1", "SKU-A", NULL, 1, NULL, NULL, NULL, NULL };
+	struct store_return r = { .rebound_return_id = "(00)J2", .order_ref = "SO1", .nlines = 1, .lines = &l };
+	struct store_odoo_doc d = { 0, "return_picking", 42, "WH/IN/00042", "RB x", NULL, 0 };
+	char seen[64] = "";
+	int64_t id = 0;
+
+	assert_int_equal(store_open(&f->cfg, &st, &e), ERR_OK);
+	assert_int_equal(store_return_create(st, &r, &id, &e), ERR_OK);
+	assert_int_equal(store_engine_put(st, id, "INTENT", "MATCHED", "{\"a\":1}", &e), ERR_OK);
+	assert_int_equal(store_engine_put(st, id, "INTENT", "MATCHED", "{}", &e), ERR_REJECTED);
+	assert_int_equal(store_engine_put(st, id, "MATCHED", NULL, NULL, &e), ERR_OK);
+	assert_int_equal(store_engine_get(st, id, on_engine, seen, &e), ERR_OK);
+	assert_string_equal(seen, "MATCHED {\"a\":1}");
+	assert_int_equal(store_engine_get(st, id + 100, on_engine, seen, &e), ERR_NOT_FOUND);
+	d.return_id = id;
+	assert_int_equal(store_odoo_doc_add(st, &d, &e), ERR_OK);
+	assert_int_equal(store_odoo_doc_add(st, &d, &e), ERR_OK);
+	assert_int_equal(store_line_outcome(st, id, 1, "credited", &e), ERR_OK);
+	store_close(st);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM odoo_documents"), 1);
+	assert_int_equal(scalar(f->path, "SELECT outcome = 'credited' FROM return_lines"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +374,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__return_with_lines_round_trips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__audit_is_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__purge_erases_only_old_raw_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__jobs_one_per_return_leased_and_retaken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__engine_put_is_compare_and_set, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

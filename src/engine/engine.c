@@ -1,0 +1,543 @@
+/* engine: the worker thread, its job loop, retries with backoff and
+ * jitter, holds, and the store transaction every step records with. */
+#define LOG_COMPONENT "engine"
+#include "engine/engine.h"
+#include "engine/engine_int.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+#include "util/log.h"
+
+#define CLAIM_MAX 32
+
+struct engine {
+	struct worker wk;
+	struct cfg cfg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop, wake, started;
+	unsigned seed;
+};
+
+/* --- the working record and the store ------------------------------------ */
+
+int64_t wr_int(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+void wr_set_int(json_t *o, const char *key, int64_t v)
+{
+	json_object_set_new(o, key, json_integer(v));
+}
+
+void engine_test_crash(const char *point)
+{
+	const char *h = getenv("RETURNBRIDGE_TEST_ENGINE_CRASH");
+
+	if (h && strcmp(h, point) == 0) {
+		log_warn("test hook: dying at %s", point);
+		_exit(137);
+	}
+}
+
+void engine_ref(const struct work *wo, char *out, size_t len)
+{
+	snprintf(out, len, "RB %s", wo->rid);
+}
+
+enum err_code engine_audit(struct worker *wk, struct work *wo, const char *action,
+			   json_t *detail_own, struct err *e)
+{
+	char *text = detail_own ? json_dumps(detail_own, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	enum err_code rc = store_audit_add(wk->st, "engine", wo->return_id, action, text, e);
+
+	free(text);
+	json_decref(detail_own);
+	return rc;
+}
+
+enum err_code engine_doc(struct worker *wk, struct work *wo, const char *kind,
+			 int64_t odoo_id, const char *name, const char *ref,
+			 struct err *e)
+{
+	struct store_odoo_doc d = { wo->return_id, kind, odoo_id,
+				    name && *name ? name : NULL, ref, NULL, 0 };
+
+	return store_odoo_doc_add(wk->st, &d, e);
+}
+
+static enum err_code add_exception(struct worker *wk, struct work *wo,
+				   const struct step_exc *x, struct err *e)
+{
+	struct store_exception_new n = { wo->return_id, 0, x->type, x->owner, 1, x->message };
+	int64_t id = 0;
+	enum err_code rc = store_exception_add(wk->st, &n, &id, e);
+
+	if (rc == ERR_OK)
+		log_warn("return %s: %s exception for %s: %s", wo->rid, x->type, x->owner,
+			 x->message);
+	return rc;
+}
+
+enum err_code engine_commit(struct worker *wk, struct work *wo, enum retflow_state to,
+			    const char *action, json_t *detail_own,
+			    const struct step_exc *exc, int nexc, struct err *e)
+{
+	enum retflow_state next = wo->state;
+	const char *from = retflow_state_name(wo->state);
+	char *text = NULL;
+	enum err_code rc;
+	int i;
+
+	if (to != wo->state) {
+		rc = retflow_transition(&next, to, e);
+		if (rc != ERR_OK)
+			BUG("return %s: %s", wo->rid, e->msg);
+	}
+	text = json_dumps(wo->w, JSON_COMPACT);
+	if (!text) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_tx_begin(wk->st, e);
+	if (rc != ERR_OK)
+		goto out;
+	rc = store_engine_put(wk->st, wo->return_id, from,
+			      to != wo->state ? retflow_state_name(to) : NULL, text, e);
+	if (rc == ERR_OK && to != wo->state) {
+		json_t *t = json_pack("{s:s,s:s}", "from", from, "to", retflow_state_name(to));
+
+		rc = engine_audit(wk, wo, "transition", t, e);
+	}
+	if (rc == ERR_OK && action) {
+		rc = engine_audit(wk, wo, action, detail_own, e);
+		detail_own = NULL;
+	}
+	for (i = 0; rc == ERR_OK && i < nexc; i++)
+		rc = add_exception(wk, wo, &exc[i], e);
+	if (rc == ERR_OK)
+		rc = store_tx_commit(wk->st, e);
+	if (rc != ERR_OK) {
+		store_tx_rollback(wk->st);
+		goto out;
+	}
+	if (to != wo->state)
+		log_info("return %s: %s -> %s", wo->rid, from, retflow_state_name(to));
+	wo->state = to;
+out:
+	json_decref(detail_own);
+	free(text);
+	return rc;
+}
+
+/* --- loading a return ------------------------------------------------------ */
+
+static void on_row(const struct store_engine_row *r, void *arg)
+{
+	struct work *wo = arg;
+	int st = retflow_state_parse(r->state);
+
+	snprintf(wo->rid, sizeof(wo->rid), "%s", r->rebound_return_id);
+	snprintf(wo->order_ref, sizeof(wo->order_ref), "%s", r->order_ref ? r->order_ref : "");
+	wo->state = st < 0 ? RETFLOW__COUNT : (enum retflow_state)st;
+	wo->w = r->engine ? json_loads(r->engine, 0, NULL) : NULL;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static void on_lines(const struct store_return *r, const struct store_exception_row *x,
+		     int nx, void *arg)
+{
+	struct work *wo = arg;
+	int i;
+
+	(void)x;
+	(void)nx;
+	wo->lines = json_array();
+	for (i = 0; i < r->nlines; i++) {
+		const struct store_line *l = &r->lines[i];
+
+		json_array_append_new(wo->lines, json_pack(
+			"{s:i,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "line_no", l->line_no,
+			"sku", str_or_null(l->sku), "ean", str_or_null(l->ean),
+			"item", str_or_null(l->rebound_item_id), "quantity", (json_int_t)l->quantity,
+			"reason", str_or_null(l->reason_code), "grade", str_or_null(l->disposition),
+			"outcome", str_or_null(l->outcome), "client_item", str_or_null(l->client_item_id)));
+	}
+}
+
+static enum err_code work_load(struct worker *wk, int64_t return_id, struct work *wo,
+			       struct err *e)
+{
+	enum err_code rc;
+
+	memset(wo, 0, sizeof(*wo));
+	wo->return_id = return_id;
+	rc = store_engine_get(wk->st, return_id, on_row, wo, e);
+	if (rc != ERR_OK)
+		return rc;
+	if (wo->state == RETFLOW__COUNT)
+		return err_set(e, ERR_INTERNAL, "return %s has an unknown state", wo->rid);
+	if (!wo->w)
+		wo->w = json_object();
+	rc = store_return_get(wk->st, wo->rid, on_lines, wo, e);
+	if (rc == ERR_OK && !wo->lines)
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	return rc;
+}
+
+static void work_release(struct work *wo)
+{
+	json_decref(wo->w);
+	json_decref(wo->lines);
+	wo->w = wo->lines = NULL;
+}
+
+/* --- retries and holds ----------------------------------------------------- */
+
+static bool retryable(enum err_code rc)
+{
+	return rc == ERR_IO || rc == ERR_BUSY || rc == ERR_UNKNOWN_OUTCOME ||
+	       rc == ERR_STORE || rc == ERR_NOMEM;
+}
+
+/* base x 2^attempts, capped, then "full jitter" in its upper half so that
+ * many returns failing together do not come back together */
+static int64_t backoff_ms(const struct cfg *c, int attempts, unsigned *seed)
+{
+	int64_t d = c->engine_backoff_base_ms;
+	int i;
+
+	for (i = 1; i < attempts && d < c->engine_backoff_max_ms; i++)
+		d *= 2;
+	if (d > c->engine_backoff_max_ms)
+		d = c->engine_backoff_max_ms;
+	return d / 2 + (int64_t)(rand_r(seed) % (unsigned)(d / 2 + 1));
+}
+
+static const char *advice(enum err_code rc)
+{
+	switch (rc) {
+	case ERR_DENIED:
+		return "Odoo refused the integration user: check odoo.user, its API key and its access rights (returnbridge doctor), then release the return";
+	case ERR_REJECTED:
+		return "Odoo refused the change on a business rule (its words above): fix the record in Odoo, then release the return";
+	case ERR_INVALID:
+		return "returnbridge sent Odoo something it does not accept: report it to the integration team with this return id";
+	case ERR_CONFIG:
+		return "odoo.url does not answer as Odoo: fix the configuration (returnbridge doctor)";
+	default:
+		return "Odoo or the store kept failing: check that Odoo answers (returnbridge doctor), then release the return";
+	}
+}
+
+/* Put the return on hold with an exception saying what failed and what a
+ * person should do. The state it was in is kept in the working record. */
+static enum err_code hold(struct worker *wk, struct work *wo, const char *type,
+			  const char *owner, const char *what, struct err *e)
+{
+	struct step_exc x = { type, owner, "" };
+
+	snprintf(x.message, sizeof(x.message), "%s", what);
+	json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
+	return engine_commit(wk, wo, RETFLOW_ON_HOLD, "hold",
+			     json_pack("{s:s,s:s}", "type", type, "message", x.message),
+			     &x, 1, e);
+}
+
+/* --- one job --------------------------------------------------------------- */
+
+static enum err_code run_step(struct worker *wk, struct work *wo, enum step_result *res,
+			      struct err *e)
+{
+	switch (wo->state) {
+	case RETFLOW_INTENT:
+		return step_match(wk, wo, res, e);
+	case RETFLOW_MATCHED:
+		return step_picking(wk, wo, res, e);
+	case RETFLOW_AWAITING_RECEIPT:
+		return step_receipt(wk, wo, res, e);
+	case RETFLOW_RECEIVED:
+		return step_credit(wk, wo, res, e);
+	default:
+		*res = STEP_DONE;   /* credited, held, closed: nothing for us */
+		return ERR_OK;
+	}
+}
+
+static enum err_code connect_odoo(struct worker *wk, struct err *e)
+{
+	enum err_code rc;
+
+	if (wk->odoo)
+		return ERR_OK;
+	rc = odoo_new_from_cfg(wk->cfg, &wk->odoo, e);
+	if (rc != ERR_OK)
+		return rc;
+	rc = odoo_connect(wk->odoo, e);
+	if (rc != ERR_OK) {
+		odoo_free(wk->odoo);
+		wk->odoo = NULL;
+		return rc;
+	}
+	log_info("connected to Odoo %s as uid %" PRId64, odoo_server(wk->odoo)->server_version,
+		 odoo_server(wk->odoo)->uid);
+	return ERR_OK;
+}
+
+static void finish_job(struct worker *wk, const struct store_job *j)
+{
+	struct err e = ERR_INIT;
+
+	if (store_job_finish(wk->st, j->id, &e) != ERR_OK)
+		log_warn("finishing job %" PRId64 " failed (its lease will run out): %s", j->id, e.msg);
+}
+
+static void defer_job(struct worker *wk, const struct store_job *j, int64_t due,
+		      int attempts, const char *why)
+{
+	struct err e = ERR_INIT;
+
+	if (store_job_defer(wk->st, j->id, due, attempts, why, &e) != ERR_OK)
+		log_warn("deferring job %" PRId64 " failed (its lease will run out): %s", j->id, e.msg);
+}
+
+static void failed(struct engine *en, const struct store_job *j, struct work *wo,
+		   enum err_code rc, const struct err *why)
+{
+	struct worker *wk = &en->wk;
+	struct err e = ERR_INIT;
+	char msg[700];
+	int attempts = j->attempts + 1;
+
+	if (retryable(rc) && attempts < wk->cfg->engine_max_attempts) {
+		int64_t d = backoff_ms(wk->cfg, attempts, &en->seed);
+
+		log_warn("return %s: %s step failed (try %d of %" PRId64 ", again in %" PRId64 " ms): %s",
+			 wo->rid, retflow_state_name(wo->state), attempts,
+			 wk->cfg->engine_max_attempts, d, why->msg);
+		defer_job(wk, j, clock_now_ms() + d, attempts, why->msg);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s step failed%s: %.300s. %s", retflow_state_name(wo->state),
+		 retryable(rc) ? " on every try" : "", why->msg, advice(rc));
+	if (wo->state == RETFLOW__COUNT || !retflow_allowed(wo->state, RETFLOW_ON_HOLD) ||
+	    hold(wk, wo, "sync_failure", "integration", msg, &e) != ERR_OK) {
+		log_err("return %s: %s (and could not hold it: %s)", wo->rid, msg, e.msg);
+		defer_job(wk, j, clock_now_ms() + wk->cfg->engine_backoff_max_ms, attempts, msg);
+		return;
+	}
+	finish_job(wk, j);
+}
+
+/* Waiting returns are due on a grid of poll_interval_s, so those made at
+ * different times fall due together and are read in one call. */
+static int64_t next_poll(const struct cfg *c)
+{
+	int64_t iv = c->engine_poll_interval_s * 1000;
+
+	return (clock_now_ms() / iv + 1) * iv;
+}
+
+static void run_job(struct engine *en, const struct store_job *j)
+{
+	struct worker *wk = &en->wk;
+	struct err e = ERR_INIT;
+	struct work wo;
+	enum step_result res = STEP_NEXT;
+	enum err_code rc;
+	int steps = 0;
+
+	rc = work_load(wk, j->return_id, &wo, &e);
+	if (rc == ERR_OK)
+		rc = connect_odoo(wk, &e);
+	/* a return moves as far as it can in one job: each step committed */
+	while (rc == ERR_OK && res == STEP_NEXT && steps++ < RETFLOW__COUNT)
+		rc = run_step(wk, &wo, &res, &e);
+	if (rc != ERR_OK)
+		failed(en, j, &wo, rc, &e);
+	else if (res == STEP_WAIT)
+		defer_job(wk, j, next_poll(wk->cfg), j->attempts, NULL);
+	else
+		finish_job(wk, j);
+	work_release(&wo);
+}
+
+static void on_peek(const struct store_engine_row *r, void *arg)
+{
+	json_t *w;
+	int64_t *id = arg;
+
+	*id = 0;
+	if (!r->engine || strcmp(r->state, retflow_state_name(RETFLOW_AWAITING_RECEIPT)) != 0)
+		return;
+	w = json_loads(r->engine, 0, NULL);
+	*id = wr_int(json_object_get(w, "picking"), "id");
+	json_decref(w);
+}
+
+/* Read the return pickings of every claimed return waiting for the
+ * warehouse in one call. On failure each step reads its own. */
+static void prefetch_pickings(struct worker *wk, const struct store_job *jobs, int n)
+{
+	struct err e = ERR_INIT;
+	int64_t *ids = calloc((size_t)n + 1, sizeof(*ids));
+	size_t k = 0;
+	int i;
+
+	for (i = 0; ids && i < n; i++)
+		if (store_engine_get(wk->st, jobs[i].return_id, on_peek, &ids[k], &e) == ERR_OK &&
+		    ids[k])
+			k++;
+	if (k > 1 && connect_odoo(wk, &e) == ERR_OK &&
+	    ops_pickings_read(wk->odoo, ids, k, &wk->polled, &wk->npolled, &e) != ERR_OK)
+		log_debug("reading %zu return pickings at once failed (each is read alone): %s", k, e.msg);
+	free(ids);
+}
+
+/* One round: make sure every working return has a job, claim the due ones,
+ * run them. Returns how many ran. */
+static int round_once(struct engine *en)
+{
+	struct store_job jobs[CLAIM_MAX];
+	struct err e = ERR_INIT;
+	int64_t now = clock_now_ms();
+	int added = 0, n = 0, i;
+
+	if (store_jobs_ensure(en->wk.st, now, &added, &e) != ERR_OK ||
+	    store_jobs_claim(en->wk.st, en->wk.owner, now, en->wk.cfg->engine_lease_s * 1000,
+			     jobs, CLAIM_MAX, &n, &e) != ERR_OK) {
+		log_warn("reading the job queue failed (will retry): %s", e.msg);
+		return 0;
+	}
+	prefetch_pickings(&en->wk, jobs, n);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&en->lock);
+		if (en->stop) {
+			pthread_mutex_unlock(&en->lock);
+			/* released so the next start takes them at once */
+			for (; i < n; i++)
+				defer_job(&en->wk, &jobs[i], jobs[i].due_at_ms, jobs[i].attempts, NULL);
+			break;
+		}
+		pthread_mutex_unlock(&en->lock);
+		run_job(en, &jobs[i]);
+	}
+	free(en->wk.polled);
+	en->wk.polled = NULL;
+	en->wk.npolled = 0;
+	return n;
+}
+
+static void *run(void *arg)
+{
+	struct engine *en = arg;
+	struct timespec until;
+	int n;
+
+	for (;;) {
+		n = round_once(en);
+		pthread_mutex_lock(&en->lock);
+		if (!en->stop && !en->wake && n < CLAIM_MAX) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 250 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&en->cond, &en->lock, &until);
+		}
+		en->wake = false;
+		if (en->stop) {
+			pthread_mutex_unlock(&en->lock);
+			break;
+		}
+		pthread_mutex_unlock(&en->lock);
+	}
+	return NULL;
+}
+
+enum err_code engine_start(const struct cfg *c, struct engine **out, struct err *e)
+{
+	struct engine *en = NULL;
+	char host[64] = "host";
+	enum err_code rc;
+
+	*out = NULL;
+	if (!c->odoo_url || !*c->odoo_url) {
+		log_info("engine off: odoo.url is not set");
+		return ERR_OK;
+	}
+	en = calloc(1, sizeof(*en));
+	if (!en)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&en->lock, NULL);
+	pthread_cond_init(&en->cond, NULL);
+	/* a private copy, read from the same file: the engine's keys need a
+	 * restart anyway, and a reload never swaps a struct from under it */
+	rc = cfg_load(c->source, &en->cfg, NULL, e);
+	if (rc != ERR_OK)
+		goto out;
+	en->wk.cfg = &en->cfg;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(en->wk.owner, sizeof(en->wk.owner), "%.40s:%d", host, (int)getpid());
+	en->seed = (unsigned)clock_now_ms() ^ (unsigned)getpid();
+	rc = store_open(&en->cfg, &en->wk.st, e);
+	if (rc != ERR_OK)
+		goto out;
+	if (pthread_create(&en->thread, NULL, run, en) != 0) {
+		rc = err_set(e, ERR_INTERNAL, "cannot start the engine thread");
+		goto out;
+	}
+	en->started = true;
+	log_info("engine started: Odoo %s, receipts read every %" PRId64 " s",
+		 c->odoo_url, c->engine_poll_interval_s);
+	*out = en;
+	en = NULL;
+out:
+	engine_stop(en);
+	return rc;
+}
+
+void engine_wake(struct engine *en)
+{
+	if (!en)
+		return;
+	pthread_mutex_lock(&en->lock);
+	en->wake = true;
+	pthread_cond_signal(&en->cond);
+	pthread_mutex_unlock(&en->lock);
+}
+
+void engine_stop(struct engine *en)
+{
+	if (!en)
+		return;
+	if (en->started) {
+		pthread_mutex_lock(&en->lock);
+		en->stop = true;
+		pthread_cond_signal(&en->cond);
+		pthread_mutex_unlock(&en->lock);
+		pthread_join(en->thread, NULL);
+	}
+	odoo_free(en->wk.odoo);
+	store_close(en->wk.st);
+	if (en->wk.cfg)
+		cfg_release(&en->cfg);
+	pthread_cond_destroy(&en->cond);
+	pthread_mutex_destroy(&en->lock);
+	free(en);
+}

@@ -1,0 +1,340 @@
+/* store_sqlite_engine: what the returns engine keeps (issue 8, migration
+ * 5): the job queue with leases, the engine's working record of a return
+ * with compare-and-set state changes, the Odoo documents it made, and the
+ * audit trail read back for `explain`. */
+#include "store/store_sqlite_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+/* Run one prepared write with the lock held and the transaction handled;
+ * bind fills the parameters. *changes = rows changed. */
+typedef void bind_fn(sqlite3_stmt *s, const void *arg);
+
+static enum err_code write_one(struct store *st, const char *sql, bind_fn *bind,
+			       const void *arg, int *changes, const char *what,
+			       struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto unlock;
+	rc = sq_prepare(st, sql, &s, e, what);
+	if (rc != ERR_OK)
+		goto out;
+	bind(s, arg);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st->db, e, what);
+	else if (changes)
+		*changes = sqlite3_changes(st->db);
+out:
+	sq_finish(st, s);
+	rc = sq_write_end(st, rc, e);
+unlock:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+static void bind_now(sqlite3_stmt *s, const void *arg)
+{
+	sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
+}
+
+enum err_code sq_jobs_ensure(struct store *st, int64_t now_ms, int *added,
+			     struct err *e)
+{
+	*added = 0;
+	return write_one(st, "INSERT INTO jobs(return_id, kind, due_at_ms, created_at_ms)"
+			 " SELECT r.id, 'advance', ?1, ?1 FROM returns r"
+			 " WHERE r.state IN ('INTENT', 'MATCHED', 'AWAITING_RECEIPT', 'RECEIVED')"
+			 " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.return_id = r.id"
+			 " AND j.done_at_ms IS NULL)",
+			 bind_now, &now_ms, added, "enqueue jobs", e);
+}
+
+enum err_code sq_jobs_claim(struct store *st, const char *owner, int64_t now_ms,
+			    int64_t lease_ms, struct store_job *out, int max,
+			    int *n, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+	int step = SQLITE_DONE;
+
+	*n = 0;
+	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto unlock;
+	/* one UPDATE ... RETURNING: two workers can never lease the same row */
+	rc = sq_prepare(st, "UPDATE jobs SET lease_owner = ?1, lease_until_ms = ?2 + ?3"
+			" WHERE id IN (SELECT id FROM jobs WHERE done_at_ms IS NULL"
+			" AND due_at_ms <= ?2 AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)"
+			" ORDER BY due_at_ms, id LIMIT ?4)"
+			" RETURNING id, coalesce(return_id, 0), kind, attempts, due_at_ms",
+			&s, e, "claim jobs");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_text(s, 1, owner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, now_ms);
+	sqlite3_bind_int64(s, 3, lease_ms);
+	sqlite3_bind_int(s, 4, max);
+	for (;;) {
+		step = sqlite3_step(s);
+		if (step != SQLITE_ROW)
+			break;
+		if (*n >= max)
+			continue;
+		memset(&out[*n], 0, sizeof(out[*n]));
+		out[*n].id = sqlite3_column_int64(s, 0);
+		out[*n].return_id = sqlite3_column_int64(s, 1);
+		snprintf(out[*n].kind, sizeof(out[*n].kind), "%s",
+			 sq_col(s, 2) ? sq_col(s, 2) : "");
+		out[*n].attempts = sqlite3_column_int(s, 3);
+		out[*n].due_at_ms = sqlite3_column_int64(s, 4);
+		(*n)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, "claim jobs");
+out:
+	sq_finish(st, s);
+	rc = sq_write_end(st, rc, e);
+unlock:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+struct job_args {
+	int64_t id, now, due;
+	int attempts;
+	const char *error;
+};
+
+static void bind_finish(sqlite3_stmt *s, const void *arg)
+{
+	const struct job_args *a = arg;
+
+	sqlite3_bind_int64(s, 1, a->now);
+	sqlite3_bind_int64(s, 2, a->id);
+}
+
+enum err_code sq_job_finish(struct store *st, int64_t job_id, struct err *e)
+{
+	struct job_args a = { .id = job_id, .now = clock_now_ms() };
+
+	return write_one(st, "UPDATE jobs SET done_at_ms = ?1, lease_owner = NULL,"
+			 " lease_until_ms = NULL WHERE id = ?2",
+			 bind_finish, &a, NULL, "finish job", e);
+}
+
+static void bind_defer(sqlite3_stmt *s, const void *arg)
+{
+	const struct job_args *a = arg;
+
+	sqlite3_bind_int64(s, 1, a->due);
+	sqlite3_bind_int(s, 2, a->attempts);
+	sq_bind_opt(s, 3, a->error);
+	sqlite3_bind_int64(s, 4, a->id);
+}
+
+enum err_code sq_job_defer(struct store *st, int64_t job_id, int64_t due_ms,
+			   int attempts, const char *last_error, struct err *e)
+{
+	struct job_args a = { .id = job_id, .due = due_ms, .attempts = attempts,
+			      .error = last_error };
+
+	return write_one(st, "UPDATE jobs SET due_at_ms = ?1, attempts = ?2, last_error = ?3,"
+			 " lease_owner = NULL, lease_until_ms = NULL WHERE id = ?4",
+			 bind_defer, &a, NULL, "defer job", e);
+}
+
+enum err_code sq_engine_get(struct store *st, int64_t return_id,
+			    store_engine_cb *cb, void *arg, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_engine_row r;
+	enum err_code rc;
+	int step;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state, engine,"
+			" updated_at_ms FROM returns WHERE id = ?", &s, e, "read return");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, return_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(s, 0);
+		r.rebound_return_id = sq_col(s, 1);
+		r.order_ref = sq_col(s, 2);
+		r.state = sq_col(s, 3);
+		r.engine = sq_col(s, 4);
+		r.updated_at_ms = sqlite3_column_int64(s, 5);
+		cb(&r, arg);
+	} else if (step == SQLITE_DONE) {
+		rc = err_set(e, ERR_NOT_FOUND, "no return %lld", (long long)return_id);
+	} else {
+		rc = sq_fail(st->db, e, "read return");
+	}
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+struct put_args {
+	int64_t id, now;
+	const char *from, *to, *engine;
+};
+
+static void bind_put(sqlite3_stmt *s, const void *arg)
+{
+	const struct put_args *a = arg;
+
+	sq_bind_opt(s, 1, a->to);
+	sq_bind_opt(s, 2, a->engine);
+	sqlite3_bind_int64(s, 3, a->now);
+	sqlite3_bind_int64(s, 4, a->id);
+	sqlite3_bind_text(s, 5, a->from, -1, SQLITE_TRANSIENT);
+}
+
+enum err_code sq_engine_put(struct store *st, int64_t return_id, const char *from,
+			    const char *to, const char *engine, struct err *e)
+{
+	struct put_args a = { return_id, clock_now_ms(), from, to, engine };
+	enum err_code rc;
+	int changed = 0;
+
+	rc = write_one(st, "UPDATE returns SET state = coalesce(?1, state),"
+		       " engine = coalesce(?2, engine), updated_at_ms = ?3,"
+		       " version = version + 1 WHERE id = ?4 AND state = ?5",
+		       bind_put, &a, &changed, "update return", e);
+	if (rc == ERR_OK && changed == 0)
+		rc = err_set(e, ERR_REJECTED, "return %lld is no longer %s",
+			     (long long)return_id, from);
+	return rc;
+}
+
+struct outcome_args {
+	int64_t id;
+	int line_no;
+	const char *outcome;
+};
+
+static void bind_outcome(sqlite3_stmt *s, const void *arg)
+{
+	const struct outcome_args *a = arg;
+
+	sqlite3_bind_text(s, 1, a->outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, a->id);
+	sqlite3_bind_int(s, 3, a->line_no);
+}
+
+enum err_code sq_line_outcome(struct store *st, int64_t return_id, int line_no,
+			      const char *outcome, struct err *e)
+{
+	struct outcome_args a = { return_id, line_no, outcome };
+
+	return write_one(st, "UPDATE return_lines SET outcome = ?1"
+			 " WHERE return_id = ?2 AND line_no = ?3",
+			 bind_outcome, &a, NULL, "set line outcome", e);
+}
+
+static void bind_doc(sqlite3_stmt *s, const void *arg)
+{
+	const struct store_odoo_doc *d = arg;
+
+	sqlite3_bind_int64(s, 1, d->return_id);
+	sqlite3_bind_text(s, 2, d->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, d->odoo_id);
+	sq_bind_opt(s, 4, d->name);
+	sq_bind_opt(s, 5, d->ref);
+	sq_bind_opt(s, 6, d->detail);
+	sqlite3_bind_int64(s, 7, clock_now_ms());
+}
+
+enum err_code sq_odoo_doc_add(struct store *st, const struct store_odoo_doc *d,
+			      struct err *e)
+{
+	/* a document read again (after a lost reply) may have a name now */
+	return write_one(st, "INSERT INTO odoo_documents(return_id, kind, odoo_id, name,"
+			 " ref, detail, at_ms) VALUES (?,?,?,?,?,?,?)"
+			 " ON CONFLICT(kind, odoo_id) DO UPDATE SET"
+			 " name = coalesce(excluded.name, name),"
+			 " detail = coalesce(excluded.detail, detail)",
+			 bind_doc, d, NULL, "record Odoo document", e);
+}
+
+enum err_code sq_odoo_docs_list(struct store *st, int64_t return_id,
+				store_doc_cb *cb, void *arg, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_odoo_doc d;
+	enum err_code rc;
+	int step = SQLITE_DONE;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, "SELECT return_id, kind, odoo_id, name, ref, detail, at_ms"
+			" FROM odoo_documents WHERE ?1 = 0 OR return_id = ?1 ORDER BY id",
+			&s, e, "list Odoo documents");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, return_id);
+	for (;;) {
+		step = sqlite3_step(s);
+		if (step != SQLITE_ROW)
+			break;
+		d.return_id = sqlite3_column_int64(s, 0);
+		d.kind = sq_col(s, 1);
+		d.odoo_id = sqlite3_column_int64(s, 2);
+		d.name = sq_col(s, 3);
+		d.ref = sq_col(s, 4);
+		d.detail = sq_col(s, 5);
+		d.at_ms = sqlite3_column_int64(s, 6);
+		cb(&d, arg);
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, "list Odoo documents");
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+enum err_code sq_audit_list(struct store *st, int64_t return_id,
+			    store_audit_cb *cb, void *arg, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	struct store_audit_row a;
+	enum err_code rc;
+	int step = SQLITE_DONE;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, "SELECT id, at_ms, actor, action, detail FROM audit"
+			" WHERE return_id = ? ORDER BY id", &s, e, "read audit");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, return_id);
+	for (;;) {
+		step = sqlite3_step(s);
+		if (step != SQLITE_ROW)
+			break;
+		a.id = sqlite3_column_int64(s, 0);
+		a.at_ms = sqlite3_column_int64(s, 1);
+		a.actor = sq_col(s, 2);
+		a.action = sq_col(s, 3);
+		a.detail = sq_col(s, 4);
+		cb(&a, arg);
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, "read audit");
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
