@@ -286,6 +286,33 @@ enum err_code sq_write_end(struct store *st, enum err_code rc, struct err *e)
 	return rc;
 }
 
+enum err_code sq_write_one(struct store *st, const char *sql, sq_bind_fn *bind,
+			   const void *arg, int *changes, const char *what,
+			   struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto unlock;
+	rc = sq_prepare(st, sql, &s, e, what);
+	if (rc != ERR_OK)
+		goto out;
+	bind(s, arg);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = sq_fail(st->db, e, what);
+	else if (changes)
+		*changes = sqlite3_changes(st->db);
+out:
+	sq_finish(st, s);
+	rc = sq_write_end(st, rc, e);
+unlock:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 static enum err_code current_version(sqlite3 *db, int *v, struct err *e)
 {
 	sqlite3_stmt *s = NULL;

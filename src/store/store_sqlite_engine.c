@@ -9,37 +9,6 @@
 
 #include "util/clock.h"
 
-/* Run one prepared write with the lock held and the transaction handled;
- * bind fills the parameters. *changes = rows changed. */
-typedef void bind_fn(sqlite3_stmt *s, const void *arg);
-
-static enum err_code write_one(struct store *st, const char *sql, bind_fn *bind,
-			       const void *arg, int *changes, const char *what,
-			       struct err *e)
-{
-	sqlite3_stmt *s = NULL;
-	enum err_code rc;
-
-	pthread_mutex_lock(&st->lock);
-	rc = sq_write_begin(st, e);
-	if (rc != ERR_OK)
-		goto unlock;
-	rc = sq_prepare(st, sql, &s, e, what);
-	if (rc != ERR_OK)
-		goto out;
-	bind(s, arg);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = sq_fail(st->db, e, what);
-	else if (changes)
-		*changes = sqlite3_changes(st->db);
-out:
-	sq_finish(st, s);
-	rc = sq_write_end(st, rc, e);
-unlock:
-	pthread_mutex_unlock(&st->lock);
-	return rc;
-}
-
 static void bind_now(sqlite3_stmt *s, const void *arg)
 {
 	sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
@@ -49,7 +18,7 @@ enum err_code sq_jobs_ensure(struct store *st, int64_t now_ms, int *added,
 			     struct err *e)
 {
 	*added = 0;
-	return write_one(st, "INSERT INTO jobs(return_id, kind, due_at_ms, created_at_ms)"
+	return sq_write_one(st, "INSERT INTO jobs(return_id, kind, due_at_ms, created_at_ms)"
 			 " SELECT r.id, 'advance', ?1, ?1 FROM returns r"
 			 " WHERE r.state IN ('INTENT', 'MATCHED', 'AWAITING_RECEIPT', 'RECEIVED')"
 			 " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.return_id = r.id"
@@ -126,7 +95,7 @@ enum err_code sq_job_finish(struct store *st, int64_t job_id, struct err *e)
 {
 	struct job_args a = { .id = job_id, .now = clock_now_ms() };
 
-	return write_one(st, "UPDATE jobs SET done_at_ms = ?1, lease_owner = NULL,"
+	return sq_write_one(st, "UPDATE jobs SET done_at_ms = ?1, lease_owner = NULL,"
 			 " lease_until_ms = NULL WHERE id = ?2",
 			 bind_finish, &a, NULL, "finish job", e);
 }
@@ -147,7 +116,7 @@ enum err_code sq_job_defer(struct store *st, int64_t job_id, int64_t due_ms,
 	struct job_args a = { .id = job_id, .due = due_ms, .attempts = attempts,
 			      .error = last_error };
 
-	return write_one(st, "UPDATE jobs SET due_at_ms = ?1, attempts = ?2, last_error = ?3,"
+	return sq_write_one(st, "UPDATE jobs SET due_at_ms = ?1, attempts = ?2, last_error = ?3,"
 			 " lease_owner = NULL, lease_until_ms = NULL WHERE id = ?4",
 			 bind_defer, &a, NULL, "defer job", e);
 }
@@ -210,7 +179,7 @@ enum err_code sq_engine_put(struct store *st, int64_t return_id, const char *fro
 	enum err_code rc;
 	int changed = 0;
 
-	rc = write_one(st, "UPDATE returns SET state = coalesce(?1, state),"
+	rc = sq_write_one(st, "UPDATE returns SET state = coalesce(?1, state),"
 		       " engine = coalesce(?2, engine), updated_at_ms = ?3,"
 		       " version = version + 1 WHERE id = ?4 AND state = ?5",
 		       bind_put, &a, &changed, "update return", e);
@@ -240,7 +209,7 @@ enum err_code sq_line_outcome(struct store *st, int64_t return_id, int line_no,
 {
 	struct outcome_args a = { return_id, line_no, outcome };
 
-	return write_one(st, "UPDATE return_lines SET outcome = ?1"
+	return sq_write_one(st, "UPDATE return_lines SET outcome = ?1"
 			 " WHERE return_id = ?2 AND line_no = ?3",
 			 bind_outcome, &a, NULL, "set line outcome", e);
 }
@@ -262,7 +231,7 @@ enum err_code sq_odoo_doc_add(struct store *st, const struct store_odoo_doc *d,
 			      struct err *e)
 {
 	/* a document read again (after a lost reply) may have a name now */
-	return write_one(st, "INSERT INTO odoo_documents(return_id, kind, odoo_id, name,"
+	return sq_write_one(st, "INSERT INTO odoo_documents(return_id, kind, odoo_id, name,"
 			 " ref, detail, at_ms) VALUES (?,?,?,?,?,?,?)"
 			 " ON CONFLICT(kind, odoo_id) DO UPDATE SET"
 			 " name = coalesce(excluded.name, name),"

@@ -179,62 +179,60 @@ enum err_code sq_events_pending(struct store *st, int max, store_event_cb *cb,
 			      " ORDER BY id LIMIT ?1", NULL, max, cb, arg, e);
 }
 
+struct finish_args {
+	int64_t id;
+	const char *status;
+	int64_t return_id;
+	const char *reason;
+};
+
+static void bind_finish(sqlite3_stmt *s, const void *arg)
+{
+	const struct finish_args *a = arg;
+
+	sqlite3_bind_text(s, 1, a->status, -1, SQLITE_TRANSIENT);
+	sq_bind_id(s, 2, a->return_id);
+	sq_bind_opt(s, 3, a->reason);
+	sqlite3_bind_int64(s, 4, clock_now_ms());
+	sqlite3_bind_int64(s, 5, a->id);
+}
+
 enum err_code sq_event_finish(struct store *st, int64_t id, const char *status,
 			      int64_t return_id, const char *reason, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	enum err_code rc;
+	struct finish_args a = { id, status, return_id, reason };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_write_begin(st, e);
-	if (rc != ERR_OK)
-		goto out;
-	rc = sq_prepare(st, "UPDATE events SET status = ?, return_id = ?, park_reason = ?,"
-				" processed_at_ms = ? WHERE id = ?", &s, e, "finish event");
-	if (rc == ERR_OK) {
-		sqlite3_bind_text(s, 1, status, -1, SQLITE_TRANSIENT);
-		sq_bind_id(s, 2, return_id);
-		sq_bind_opt(s, 3, reason);
-		sqlite3_bind_int64(s, 4, clock_now_ms());
-		sqlite3_bind_int64(s, 5, id);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = sq_fail(st->db, e, "finish event");
-	}
-	sq_finish(st, s);
-	rc = sq_write_end(st, rc, e);
-out:
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_write_one(st, "UPDATE events SET status = ?, return_id = ?, park_reason = ?,"
+				" processed_at_ms = ? WHERE id = ?", bind_finish, &a, NULL,
+			    "finish event", e);
+}
+
+struct rejection_args {
+	const char *endpoint;
+	const char *reason;
+	const char *detail;
+};
+
+static void bind_rejection(sqlite3_stmt *s, const void *arg)
+{
+	const struct rejection_args *a = arg;
+
+	sqlite3_bind_text(s, 1, a->endpoint, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, a->reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, clock_now_ms());
+	sq_bind_opt(s, 4, a->detail);
 }
 
 enum err_code sq_rejection_add(struct store *st, const char *endpoint,
 			       const char *reason, const char *detail, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	int64_t now = clock_now_ms();
-	enum err_code rc;
+	struct rejection_args a = { endpoint, reason, detail };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_write_begin(st, e);
-	if (rc != ERR_OK)
-		goto out;
-	rc = sq_prepare(st, "INSERT INTO rejections(endpoint, reason, count, first_at_ms,"
+	return sq_write_one(st, "INSERT INTO rejections(endpoint, reason, count, first_at_ms,"
 				" last_at_ms, last_detail) VALUES (?1, ?2, 1, ?3, ?3, ?4)"
 				" ON CONFLICT(endpoint, reason) DO UPDATE SET count = count + 1,"
-				" last_at_ms = ?3, last_detail = ?4", &s, e, "count rejection");
-	if (rc == ERR_OK) {
-		sqlite3_bind_text(s, 1, endpoint, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, 2, reason, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 3, now);
-		sq_bind_opt(s, 4, detail);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = sq_fail(st->db, e, "count rejection");
-	}
-	sq_finish(st, s);
-	rc = sq_write_end(st, rc, e);
-out:
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+				" last_at_ms = ?3, last_detail = ?4", bind_rejection, &a, NULL,
+			    "count rejection", e);
 }
 
 enum err_code sq_rejections_list(struct store *st, store_rejection_cb *cb,
@@ -261,31 +259,21 @@ enum err_code sq_rejections_list(struct store *st, store_rejection_cb *cb,
 	return rc;
 }
 
+static void bind_purge(sqlite3_stmt *s, const void *arg)
+{
+	sqlite3_bind_int64(s, 1, clock_now_ms());
+	sqlite3_bind_int64(s, 2, *(const int64_t *)arg);
+}
+
 enum err_code sq_purge_raw(struct store *st, int64_t cutoff_ms, int64_t *purged,
 			   struct err *e)
 {
-	sqlite3_stmt *s = NULL;
 	enum err_code rc;
+	int changes = 0;
 
-	*purged = 0;
-	pthread_mutex_lock(&st->lock);
-	rc = sq_write_begin(st, e);
-	if (rc != ERR_OK)
-		goto out;
-	rc = sq_prepare(st, "UPDATE events SET raw_body = NULL, raw_purged_at_ms = ?"
-				" WHERE raw_body IS NOT NULL AND received_at_ms < ?", &s, e,
-			"purge raw bodies");
-	if (rc == ERR_OK) {
-		sqlite3_bind_int64(s, 1, clock_now_ms());
-		sqlite3_bind_int64(s, 2, cutoff_ms);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = sq_fail(st->db, e, "purge raw bodies");
-		else
-			*purged = sqlite3_changes(st->db);
-	}
-	sq_finish(st, s);
-	rc = sq_write_end(st, rc, e);
-out:
-	pthread_mutex_unlock(&st->lock);
+	rc = sq_write_one(st, "UPDATE events SET raw_body = NULL, raw_purged_at_ms = ?"
+			      " WHERE raw_body IS NOT NULL AND received_at_ms < ?", bind_purge,
+			  &cutoff_ms, &changes, "purge raw bodies", e);
+	*purged = changes;
 	return rc;
 }

@@ -48,6 +48,14 @@ char *sq_dup(sqlite3_stmt *s, int i);
 enum err_code sq_write_begin(struct store *st, struct err *e);
 enum err_code sq_write_end(struct store *st, enum err_code rc, struct err *e);
 
+/* Run one write statement as a whole: handle lock, writer turn,
+ * transaction (or the open one), prepare, bind (fills the parameters from
+ * arg), step, finish. *changes (may be NULL) = rows changed. */
+typedef void sq_bind_fn(sqlite3_stmt *s, const void *arg);
+enum err_code sq_write_one(struct store *st, const char *sql, sq_bind_fn *bind,
+			   const void *arg, int *changes, const char *what,
+			   struct err *e);
+
 /* store_sqlite_events.c */
 enum err_code sq_events_add(struct store *st, const struct store_event *evs, size_t n, int64_t *ids, bool *dup, struct err *e);
 enum err_code sq_events_list(struct store *st, const char *rid, int limit, store_event_cb *cb, void *arg, struct err *e);
