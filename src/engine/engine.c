@@ -16,16 +16,18 @@
 #include "util/clock.h"
 #include "util/log.h"
 
-#define CLAIM_MAX 32
+#define CACHE_MS (10 * 60 * 1000)   /* locations, taxes: read again after */
 
 struct engine {
-	struct worker wk;
 	struct cfg cfg;
-	pthread_t thread;
+	struct worker *wk;            /* engine.workers of them, one thread each */
+	pthread_t *threads;
+	int nworkers, started;
+	struct rpc_gate gate;         /* engine.odoo_max_calls, all workers */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool stop, wake, started;
-	unsigned seed;
+	bool stop;
+	uint64_t wake_gen;            /* bumped by engine_wake */
 };
 
 /* --- the working record and the store ------------------------------------ */
@@ -258,43 +260,92 @@ static enum err_code hold(struct worker *wk, struct work *wo, const char *type,
 			     &x, 1, e);
 }
 
-/* --- one job --------------------------------------------------------------- */
+/* --- a round ---------------------------------------------------------------- */
 
-static enum err_code run_step(struct worker *wk, struct work *wo, enum step_result *res,
-			      struct err *e)
+void work_fail(struct work *wo, enum err_code rc, const struct err *why)
 {
-	switch (wo->state) {
-	case RETFLOW_INTENT:
-		return step_match(wk, wo, res, e);
-	case RETFLOW_MATCHED:
-		return step_picking(wk, wo, res, e);
-	case RETFLOW_AWAITING_RECEIPT:
-		return step_receipt(wk, wo, res, e);
-	case RETFLOW_RECEIVED:
-		return step_credit(wk, wo, res, e);
-	default:
-		*res = STEP_DONE;   /* credited, held, closed: nothing for us */
-		return ERR_OK;
+	if (wo->rc != ERR_OK || rc == ERR_OK)
+		return;            /* the first failure stands */
+	wo->rc = rc;
+	wo->err = *why;
+	wo->err.code = rc;
+}
+
+void works_fail(struct work **wos, size_t n, enum err_code rc, const struct err *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		work_fail(wos[i], rc, why);
+}
+
+/* Odoo refused the records (a business rule, a bad value, a record gone):
+ * worth splitting the batch to find which. */
+static bool refusal(enum err_code rc)
+{
+	return rc == ERR_REJECTED || rc == ERR_INVALID || rc == ERR_NOT_FOUND;
+}
+
+static size_t split_run(struct worker *wk, size_t from, size_t n, batch_fn *fn, void *arg,
+			enum err_code *rcs, struct err *errs)
+{
+	struct err e = ERR_INIT;
+	enum err_code rc = fn(wk, from, n, arg, &e);
+	size_t i, calls = 1;
+
+	if (rc != ERR_OK && n > 1 && refusal(rc)) {
+		log_info("Odoo refused a batch of %zu (%s): splitting it to find the record", n,
+			 e.msg);
+		calls += split_run(wk, from, n / 2, fn, arg, rcs, errs);
+		return calls + split_run(wk, from + n / 2, n - n / 2, fn, arg, rcs, errs);
 	}
+	for (i = from; i < from + n; i++) {
+		rcs[i] = rc;
+		errs[i] = e;
+	}
+	return calls;
+}
+
+size_t batch_split(struct worker *wk, size_t n, batch_fn *fn, void *arg,
+		   enum err_code *rcs, struct err *errs)
+{
+	return n ? split_run(wk, 0, n, fn, arg, rcs, errs) : 0;
+}
+
+static void cache_reset(struct worker *wk)
+{
+	json_decref(wk->locs);
+	json_decref(wk->taxes);
+	json_decref(wk->rtypes);
+	wk->locs = json_object();
+	wk->taxes = json_object();
+	wk->rtypes = json_object();
+	wk->note_subtype = 0;
+	wk->cache_since_ms = clock_now_ms();
 }
 
 static enum err_code connect_odoo(struct worker *wk, struct err *e)
 {
 	enum err_code rc;
 
-	if (wk->odoo)
+	if (wk->odoo) {
+		if (clock_now_ms() - wk->cache_since_ms > CACHE_MS)
+			cache_reset(wk);
 		return ERR_OK;
+	}
 	rc = odoo_new_from_cfg(wk->cfg, &wk->odoo, e);
 	if (rc != ERR_OK)
 		return rc;
+	rpc_set_gate(odoo_rpc(wk->odoo), wk->gate);
 	rc = odoo_connect(wk->odoo, e);
 	if (rc != ERR_OK) {
 		odoo_free(wk->odoo);
 		wk->odoo = NULL;
 		return rc;
 	}
-	log_info("connected to Odoo %s as uid %" PRId64, odoo_server(wk->odoo)->server_version,
-		 odoo_server(wk->odoo)->uid);
+	cache_reset(wk);
+	log_info("worker %d connected to Odoo %s as uid %" PRId64, wk->index,
+		 odoo_server(wk->odoo)->server_version, odoo_server(wk->odoo)->uid);
 	return ERR_OK;
 }
 
@@ -315,16 +366,15 @@ static void defer_job(struct worker *wk, const struct store_job *j, int64_t due,
 		log_warn("deferring job %" PRId64 " failed (its lease will run out): %s", j->id, e.msg);
 }
 
-static void failed(struct engine *en, const struct store_job *j, struct work *wo,
+static void failed(struct worker *wk, const struct store_job *j, struct work *wo,
 		   enum err_code rc, const struct err *why)
 {
-	struct worker *wk = &en->wk;
 	struct err e = ERR_INIT;
 	char msg[700];
 	int attempts = j->attempts + 1;
 
 	if (retryable(rc) && attempts < wk->cfg->engine_max_attempts) {
-		int64_t d = backoff_ms(wk->cfg, attempts, &en->seed);
+		int64_t d = backoff_ms(wk->cfg, attempts, &wk->seed);
 
 		log_warn("return %s: %s step failed (try %d of %" PRId64 ", again in %" PRId64 " ms): %s",
 			 wo->rid, retflow_state_name(wo->state), attempts,
@@ -352,106 +402,121 @@ static int64_t next_poll(const struct cfg *c)
 	return (clock_now_ms() / iv + 1) * iv;
 }
 
-static void run_job(struct engine *en, const struct store_job *j)
+static bool stopping(struct engine *en)
 {
-	struct worker *wk = &en->wk;
-	struct err e = ERR_INIT;
-	struct work wo;
-	enum step_result res = STEP_NEXT;
-	enum err_code rc;
-	int steps = 0;
+	bool s;
 
-	rc = work_load(wk, j->return_id, &wo, &e);
-	if (rc == ERR_OK)
-		rc = connect_odoo(wk, &e);
-	/* a return moves as far as it can in one job: each step committed */
-	while (rc == ERR_OK && res == STEP_NEXT && steps++ < RETFLOW__COUNT)
-		rc = run_step(wk, &wo, &res, &e);
-	if (rc != ERR_OK)
-		failed(en, j, &wo, rc, &e);
-	else if (res == STEP_WAIT)
-		defer_job(wk, j, next_poll(wk->cfg), j->attempts, NULL);
-	else
-		finish_job(wk, j);
-	work_release(&wo);
+	pthread_mutex_lock(&en->lock);
+	s = en->stop;
+	pthread_mutex_unlock(&en->lock);
+	return s;
 }
 
-static void on_peek(const struct store_engine_row *r, void *arg)
-{
-	json_t *w;
-	int64_t *id = arg;
+typedef void step_fn(struct worker *wk, struct work **wos, size_t n);
 
-	*id = 0;
-	if (!r->engine || strcmp(r->state, retflow_state_name(RETFLOW_AWAITING_RECEIPT)) != 0)
+/* The steps in the order a return goes through them: a return that moves
+ * on is taken by the next step in the same round. */
+static const struct {
+	enum retflow_state state;
+	step_fn *fn;
+} steps[] = {
+	{ RETFLOW_INTENT, step_match },
+	{ RETFLOW_MATCHED, step_picking },
+	{ RETFLOW_AWAITING_RECEIPT, step_receipt },
+	{ RETFLOW_RECEIVED, step_credit },
+};
+
+/* Run every step on the returns of the batch in its state. */
+static void run_steps(struct engine *en, struct worker *wk, struct work *wo, size_t n)
+{
+	struct work **in = calloc(n + 1, sizeof(*in));
+	size_t s, k, i;
+
+	if (!in) {
+		struct err e = ERR_INIT;
+
+		err_set(&e, ERR_NOMEM, "out of memory");
+		for (i = 0; i < n; i++)
+			work_fail(&wo[i], ERR_NOMEM, &e);
 		return;
-	w = json_loads(r->engine, 0, NULL);
-	*id = wr_int(json_object_get(w, "picking"), "id");
-	json_decref(w);
+	}
+	for (s = 0; s < ARRAY_LEN(steps) && !stopping(en); s++) {
+		for (k = 0, i = 0; i < n; i++)
+			if (wo[i].rc == ERR_OK && wo[i].res == STEP_NEXT &&
+			    wo[i].state == steps[s].state)
+				in[k++] = &wo[i];
+		if (k)
+			steps[s].fn(wk, in, k);
+	}
+	free(in);
 }
 
-/* Read the return pickings of every claimed return waiting for the
- * warehouse in one call. On failure each step reads its own. */
-static void prefetch_pickings(struct worker *wk, const struct store_job *jobs, int n)
+/* One round: make sure every working return has a job, claim a batch of
+ * due ones, run the steps on them, then finish, defer or retry each job.
+ * Returns how many jobs it claimed. */
+static int round_once(struct engine *en, struct worker *wk)
 {
-	struct err e = ERR_INIT;
-	int64_t *ids = calloc((size_t)n + 1, sizeof(*ids));
-	size_t k = 0;
-	int i;
-
-	for (i = 0; ids && i < n; i++)
-		if (store_engine_get(wk->st, jobs[i].return_id, on_peek, &ids[k], &e) == ERR_OK &&
-		    ids[k])
-			k++;
-	if (k > 1 && connect_odoo(wk, &e) == ERR_OK &&
-	    ops_pickings_read(wk->odoo, ids, k, &wk->polled, &wk->npolled, &e) != ERR_OK)
-		log_debug("reading %zu return pickings at once failed (each is read alone): %s", k, e.msg);
-	free(ids);
-}
-
-/* One round: make sure every working return has a job, claim the due ones,
- * run them. Returns how many ran. */
-static int round_once(struct engine *en)
-{
-	struct store_job jobs[CLAIM_MAX];
+	int max = (int)wk->cfg->engine_batch_size;
+	struct store_job *jobs = calloc((size_t)max, sizeof(*jobs));
+	struct work *wo = calloc((size_t)max, sizeof(*wo));
 	struct err e = ERR_INIT;
 	int64_t now = clock_now_ms();
+	enum err_code rc;
 	int added = 0, n = 0, i;
 
-	if (store_jobs_ensure(en->wk.st, now, &added, &e) != ERR_OK ||
-	    store_jobs_claim(en->wk.st, en->wk.owner, now, en->wk.cfg->engine_lease_s * 1000,
-			     jobs, CLAIM_MAX, &n, &e) != ERR_OK) {
+	if (!jobs || !wo)
+		goto out;
+	if (store_jobs_ensure(wk->st, now, &added, &e) != ERR_OK ||
+	    store_jobs_claim(wk->st, wk->owner, now, wk->cfg->engine_lease_s * 1000,
+			     jobs, max, &n, &e) != ERR_OK) {
 		log_warn("reading the job queue failed (will retry): %s", e.msg);
-		return 0;
+		n = 0;
+		goto out;
 	}
-	prefetch_pickings(&en->wk, jobs, n);
+	if (n == 0)
+		goto out;
+	rc = connect_odoo(wk, &e);
 	for (i = 0; i < n; i++) {
-		pthread_mutex_lock(&en->lock);
-		if (en->stop) {
-			pthread_mutex_unlock(&en->lock);
-			/* released so the next start takes them at once */
-			for (; i < n; i++)
-				defer_job(&en->wk, &jobs[i], jobs[i].due_at_ms, jobs[i].attempts, NULL);
-			break;
-		}
-		pthread_mutex_unlock(&en->lock);
-		run_job(en, &jobs[i]);
+		struct err e1 = ERR_INIT;
+		enum err_code rc1 = work_load(wk, jobs[i].return_id, &wo[i], &e1);
+
+		wo[i].res = STEP_NEXT;
+		if (rc1 != ERR_OK)
+			work_fail(&wo[i], rc1, &e1);
+		else if (rc != ERR_OK)
+			work_fail(&wo[i], rc, &e);
 	}
-	free(en->wk.polled);
-	en->wk.polled = NULL;
-	en->wk.npolled = 0;
+	run_steps(en, wk, wo, (size_t)n);
+	for (i = 0; i < n; i++) {
+		if (wo[i].rc != ERR_OK)
+			failed(wk, &jobs[i], &wo[i], wo[i].rc, &wo[i].err);
+		else if (wo[i].res == STEP_WAIT)
+			defer_job(wk, &jobs[i], next_poll(wk->cfg), jobs[i].attempts, NULL);
+		else if (wo[i].res == STEP_NEXT && retflow_is_active(wo[i].state))
+			/* stopped between steps: the next start takes it at once */
+			defer_job(wk, &jobs[i], jobs[i].due_at_ms, jobs[i].attempts, NULL);
+		else
+			finish_job(wk, &jobs[i]);
+		work_release(&wo[i]);
+	}
+out:
+	free(jobs);
+	free(wo);
 	return n;
 }
 
 static void *run(void *arg)
 {
-	struct engine *en = arg;
+	struct worker *wk = arg;
+	struct engine *en = wk->en;
+	uint64_t seen = 0;
 	struct timespec until;
 	int n;
 
 	for (;;) {
-		n = round_once(en);
+		n = round_once(en, wk);
 		pthread_mutex_lock(&en->lock);
-		if (!en->stop && !en->wake && n < CLAIM_MAX) {
+		if (!en->stop && en->wake_gen == seen && n < wk->cfg->engine_batch_size) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += 250 * 1000 * 1000;
 			if (until.tv_nsec >= 1000000000) {
@@ -460,7 +525,7 @@ static void *run(void *arg)
 			}
 			pthread_cond_timedwait(&en->cond, &en->lock, &until);
 		}
-		en->wake = false;
+		seen = en->wake_gen;
 		if (en->stop) {
 			pthread_mutex_unlock(&en->lock);
 			break;
@@ -475,6 +540,7 @@ enum err_code engine_start(const struct cfg *c, struct engine **out, struct err 
 	struct engine *en = NULL;
 	char host[64] = "host";
 	enum err_code rc;
+	int i;
 
 	*out = NULL;
 	if (!c->odoo_url || !*c->odoo_url) {
@@ -491,20 +557,38 @@ enum err_code engine_start(const struct cfg *c, struct engine **out, struct err 
 	rc = cfg_load(c->source, &en->cfg, NULL, e);
 	if (rc != ERR_OK)
 		goto out;
-	en->wk.cfg = &en->cfg;
-	gethostname(host, sizeof(host) - 1);
-	snprintf(en->wk.owner, sizeof(en->wk.owner), "%.40s:%d", host, (int)getpid());
-	en->seed = (unsigned)clock_now_ms() ^ (unsigned)getpid();
-	rc = store_open(&en->cfg, &en->wk.st, e);
-	if (rc != ERR_OK)
-		goto out;
-	if (pthread_create(&en->thread, NULL, run, en) != 0) {
-		rc = err_set(e, ERR_INTERNAL, "cannot start the engine thread");
+	rpc_gate_init(&en->gate, (int)en->cfg.engine_odoo_max_calls, en->cfg.engine_backoff_max_ms);
+	en->nworkers = (int)en->cfg.engine_workers;
+	en->wk = calloc((size_t)en->nworkers, sizeof(*en->wk));
+	en->threads = calloc((size_t)en->nworkers, sizeof(*en->threads));
+	if (!en->wk || !en->threads) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	en->started = true;
-	log_info("engine started: Odoo %s, receipts read every %" PRId64 " s",
-		 c->odoo_url, c->engine_poll_interval_s);
+	gethostname(host, sizeof(host) - 1);
+	for (i = 0; i < en->nworkers; i++) {
+		struct worker *wk = &en->wk[i];
+
+		wk->en = en;
+		wk->cfg = &en->cfg;
+		wk->index = i;
+		wk->gate = &en->gate;
+		snprintf(wk->owner, sizeof(wk->owner), "%.40s:%d:%d", host, (int)getpid(), i);
+		wk->seed = (unsigned)clock_now_ms() ^ (unsigned)getpid() ^ (unsigned)(i * 7919);
+		rc = store_open(&en->cfg, &wk->st, e);
+		if (rc != ERR_OK)
+			goto out;
+	}
+	for (i = 0; i < en->nworkers; i++) {
+		if (pthread_create(&en->threads[i], NULL, run, &en->wk[i]) != 0) {
+			rc = err_set(e, ERR_INTERNAL, "cannot start an engine thread");
+			goto out;
+		}
+		en->started++;
+	}
+	log_info("engine started: Odoo %s, %d workers, batches of %" PRId64 ", at most %" PRId64
+		 " Odoo calls at once, receipts read every %" PRId64 " s", c->odoo_url, en->nworkers,
+		 en->cfg.engine_batch_size, en->cfg.engine_odoo_max_calls, c->engine_poll_interval_s);
 	*out = en;
 	en = NULL;
 out:
@@ -517,26 +601,36 @@ void engine_wake(struct engine *en)
 	if (!en)
 		return;
 	pthread_mutex_lock(&en->lock);
-	en->wake = true;
-	pthread_cond_signal(&en->cond);
+	en->wake_gen++;
+	pthread_cond_broadcast(&en->cond);
 	pthread_mutex_unlock(&en->lock);
 }
 
 void engine_stop(struct engine *en)
 {
+	int i;
+
 	if (!en)
 		return;
-	if (en->started) {
-		pthread_mutex_lock(&en->lock);
-		en->stop = true;
-		pthread_cond_signal(&en->cond);
-		pthread_mutex_unlock(&en->lock);
-		pthread_join(en->thread, NULL);
+	pthread_mutex_lock(&en->lock);
+	en->stop = true;
+	pthread_cond_broadcast(&en->cond);
+	pthread_mutex_unlock(&en->lock);
+	for (i = 0; i < en->started; i++)
+		pthread_join(en->threads[i], NULL);
+	for (i = 0; en->wk && i < en->nworkers; i++) {
+		odoo_free(en->wk[i].odoo);
+		store_close(en->wk[i].st);
+		json_decref(en->wk[i].locs);
+		json_decref(en->wk[i].taxes);
+		json_decref(en->wk[i].rtypes);
 	}
-	odoo_free(en->wk.odoo);
-	store_close(en->wk.st);
-	if (en->wk.cfg)
+	if (en->wk) {
+		rpc_gate_destroy(&en->gate);
 		cfg_release(&en->cfg);
+	}
+	free(en->wk);
+	free(en->threads);
 	pthread_cond_destroy(&en->cond);
 	pthread_mutex_destroy(&en->lock);
 	free(en);

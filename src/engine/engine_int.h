@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/retflow.h"
+#include "odoo/gate.h"
 #include "odoo/odoo.h"
 #include "odoo/ops.h"
 #include "store/store.h"
@@ -14,15 +15,23 @@
 #include "util/err.h"
 
 /* The worker's own things; one per engine thread. */
+struct engine;
+
 struct worker {
+	struct engine *en;
 	struct cfg *cfg;               /* the engine's private copy */
 	struct store *st;
 	struct odoo *odoo;             /* NULL until connected */
-	char owner[64];                /* lease owner: host:pid */
-	/* return pickings of this round's waiting returns, read in one call
-	 * before the round's jobs run (step_receipt looks here first) */
-	struct ops_picking *polled;
-	size_t npolled;
+	char owner[80];                /* lease owner: host:pid:worker */
+	int index;                     /* 0 .. engine.workers - 1 */
+	unsigned seed;                 /* backoff jitter */
+	struct rpc_gate *gate;         /* the engine's cap on Odoo calls in flight */
+	/* what does not change between batches, learnt from Odoo once per
+	 * connection (and at most every CACHE_MS): location ids by complete
+	 * name, taxes by id, return operation type by delivery type id */
+	json_t *locs, *taxes, *rtypes;
+	int64_t note_subtype;
+	int64_t cache_since_ms;
 };
 
 /* One return in hand for one step. */
@@ -33,6 +42,10 @@ struct work {
 	enum retflow_state state;
 	json_t *w;                     /* the working record (owned) */
 	json_t *lines;                 /* the return's lines from the store (owned) */
+	/* the outcome of this round's steps for this return */
+	enum err_code rc;              /* ERR_OK, or why the last step failed */
+	struct err err;
+	int res;                       /* enum step_result */
 };
 
 /* What a step decided, when it returned ERR_OK. */
@@ -49,18 +62,33 @@ struct step_exc {
 	char message[768];
 };
 
-/* The steps, one per working state. Each reads Odoo, writes at most one
- * kind of document, and records its outcome with engine_commit. On a
- * failure the code says retryable (ERR_IO, ERR_BUSY, ERR_UNKNOWN_OUTCOME,
- * ERR_STORE) or permanent (the rest); e says what. */
-MUST_CHECK enum err_code step_match(struct worker *wk, struct work *wo,
-				    enum step_result *res, struct err *e);
-MUST_CHECK enum err_code step_picking(struct worker *wk, struct work *wo,
-				      enum step_result *res, struct err *e);
-MUST_CHECK enum err_code step_receipt(struct worker *wk, struct work *wo,
-				      enum step_result *res, struct err *e);
-MUST_CHECK enum err_code step_credit(struct worker *wk, struct work *wo,
-				     enum step_result *res, struct err *e);
+/* The steps, one per working state, each for a batch of returns in that
+ * state: one Odoo read per kind of document for the whole batch, one write
+ * call for all the documents it makes (split to isolate a record Odoo
+ * refuses), then each return's outcome recorded with engine_commit. A
+ * step sets each return's res, or its rc and err when it failed:
+ * retryable (ERR_IO, ERR_BUSY, ERR_UNKNOWN_OUTCOME, ERR_STORE) or
+ * permanent (the rest). */
+void step_match(struct worker *wk, struct work **wos, size_t n);
+void step_picking(struct worker *wk, struct work **wos, size_t n);
+void step_receipt(struct worker *wk, struct work **wos, size_t n);
+void step_credit(struct worker *wk, struct work **wos, size_t n);
+
+/* A return's step failed: keep why (the first failure stands). */
+void work_fail(struct work *wo, enum err_code rc, const struct err *why);
+void works_fail(struct work **wos, size_t n, enum err_code rc, const struct err *why);
+
+/* Run fn on records [0, n) as one Odoo call; when Odoo refuses the batch
+ * on a business rule or a bad value (a batch is all-or-nothing), split it
+ * in halves until the records it refuses are alone, and report each
+ * record's own outcome through rcs[] / errs[]. A failure that is not a
+ * refusal (network, overload, unknown outcome) is reported for every
+ * record of the call and not split. fn writes into the caller's arrays
+ * from offset `from`. Returns how many calls were made. */
+typedef enum err_code batch_fn(struct worker *wk, size_t from, size_t n, void *arg,
+			       struct err *e);
+size_t batch_split(struct worker *wk, size_t n, batch_fn *fn, void *arg,
+		   enum err_code *rcs, struct err *errs);
 
 /* Record a step's outcome in one store transaction: the working record,
  * the move to `to` (== wo->state: none), an audit row (action, detail

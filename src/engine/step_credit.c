@@ -108,156 +108,327 @@ static enum err_code make_plan(struct work *wo, struct plan *p, json_t *outcomes
 	return ERR_OK;
 }
 
-static enum err_code find_ours(struct worker *wk, const char *ref, int64_t *id, struct err *e)
+/* Our credit notes found by reference after an unknown outcome: ref ->
+ * id of the first not cancelled. One call for the batch. */
+static enum err_code find_ours(struct worker *wk, const char *const *refs, size_t n,
+			       json_t *found, struct err *e)
 {
 	struct ops_credit_note *c = NULL;
-	size_t n = 0, i;
+	size_t nc = 0, i;
 	enum err_code rc;
 
-	*id = 0;
-	rc = ops_credit_notes_by_ref(wk->odoo, &ref, 1, &c, &n, e);
-	for (i = 0; rc == ERR_OK && i < n; i++)
-		if (strcmp(c[i].state, "cancel") != 0 && !*id)
-			*id = c[i].id;
-	free(c);
-	return rc;
-}
-
-/* The credit note under our reference: found after an unknown outcome, or
- * created now. */
-static enum err_code ensure_created(struct worker *wk, struct work *wo, struct plan *p,
-				    const char *ref, int64_t *id, struct err *e)
-{
-	json_t *cn = json_object_get(wo->w, "credit");
-	json_t *order = json_object_get(wo->w, "order");
-	struct ops_credit req;
-	enum err_code rc;
-
-	*id = wr_int(cn, "id");
-	if (*id)
+	if (n == 0)
 		return ERR_OK;
-	if (json_is_true(json_object_get(cn, "pending"))) {
-		rc = find_ours(wk, ref, id, e);
-		if (rc == ERR_OK)
-			rc = engine_audit(wk, wo, "search_before_retry",
-					  json_pack("{s:s,s:s,s:I}", "model", "account.move", "ref", ref,
-						    "found", (json_int_t)*id), e);
-		if (rc != ERR_OK)
-			return rc;
-	}
-	if (!*id) {
-		json_object_set_new(wo->w, "credit", json_pack("{s:b}", "pending", 1));
-		rc = engine_commit(wk, wo, wo->state, "odoo_write",
-				   json_pack("{s:s,s:s,s:s}", "model", "account.move",
-					     "method", "create", "ref", ref), NULL, 0, e);
-		if (rc != ERR_OK)
-			return rc;
-		memset(&req, 0, sizeof(req));
-		req.ref = ref;
-		req.invoice_origin = json_string_value(json_object_get(order, "name"));
-		req.partner_id = wr_int(order, "partner_id");
-		req.reversed_entry_id = wr_int(json_array_get(json_object_get(wo->w, "lines"), 0), "invoice_id");
-		req.lines = p->cl;
-		req.nlines = p->n;
-		rc = ops_credit_notes_create(wk->odoo, &req, 1, id, e);
-		if (rc != ERR_OK)
-			return rc;
-		engine_test_crash("credit_created");
-	}
-	json_object_set_new(wo->w, "credit", json_pack("{s:I,s:s}", "id", (json_int_t)*id, "ref", ref));
-	rc = engine_doc(wk, wo, "credit_note", *id, NULL, ref, e);
-	if (rc == ERR_OK)
-		rc = engine_commit(wk, wo, wo->state, "credit_note_created",
-				   json_pack("{s:I,s:s}", "credit_note_id", (json_int_t)*id, "ref", ref),
-				   NULL, 0, e);
-	return rc;
-}
-
-/* Post unless posted (a post whose answer was lost is not sent twice),
- * then read the note. */
-static enum err_code ensure_posted(struct worker *wk, struct work *wo, int64_t id,
-				   struct ops_credit_note *out, struct err *e)
-{
-	struct ops_credit_note *c = NULL;
-	size_t n = 0;
-	enum err_code rc;
-	int round;
-
-	for (round = 0; round < 2; round++) {
-		rc = ops_credit_notes_read(wk->odoo, &id, 1, &c, &n, e);
-		if (rc == ERR_OK && n != 1)
-			rc = err_set(e, ERR_NOT_FOUND, "credit note %lld is gone from Odoo", (long long)id);
-		if (rc != ERR_OK)
-			break;
-		*out = *c;
-		free(c);
-		c = NULL;
-		if (strcmp(out->state, "draft") != 0 || round == 1)
-			break;
-		rc = engine_audit(wk, wo, "odoo_write", json_pack("{s:s,s:s,s:I}", "model",
-				  "account.move", "method", "action_post", "id", (json_int_t)id), e);
-		if (rc == ERR_OK)
-			rc = ops_moves_post(wk->odoo, &id, 1, e);
-		if (rc != ERR_OK)
-			break;
-		engine_test_crash("credit_posted");
-	}
+	rc = ops_credit_notes_by_ref(wk->odoo, refs, n, &c, &nc, e);
+	for (i = 0; rc == ERR_OK && i < nc; i++)
+		if (strcmp(c[i].state, "cancel") != 0 && !json_object_get(found, c[i].ref))
+			json_object_set_new(found, c[i].ref, json_integer(c[i].id));
 	free(c);
-	if (rc == ERR_OK && strcmp(out->state, "posted") != 0)
-		rc = err_set(e, ERR_REJECTED, "credit note %lld is %s after posting", (long long)id,
-			     out->state);
 	return rc;
 }
 
-enum err_code step_credit(struct worker *wk, struct work *wo, enum step_result *res,
-			  struct err *e)
-{
+/* A return of the batch and what the step knows of it. */
+struct crediting {
+	struct work *wo;
 	struct plan p;
-	struct ops_credit_note note;
-	struct step_exc x[1];
-	json_t *outcomes = json_array(), *o;
-	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
-	char ref[300], a[32], b[32];
-	int64_t id = 0;
-	enum err_code rc;
-	int nx = 0;
-	size_t i;
+	char ref[300];
+	int64_t id;                        /* the credit note, once known */
+	struct ops_credit req;
+	bool fresh;                        /* created in this round: a draft */
+	bool go;                           /* planned: to be credited */
+};
 
-	memset(&p, 0, sizeof(p));
-	*res = STEP_DONE;
-	engine_ref(wo, ref, sizeof(ref));
-	rc = make_plan(wo, &p, outcomes, e);
-	if (rc != ERR_OK)
-		goto out;
-	if (p.n == 0) {
+struct batch {
+	struct crediting **c;              /* the returns of one write call */
+	struct ops_credit *req;
+	int64_t *ids;
+};
+
+static enum err_code create_some(struct worker *wk, size_t from, size_t n, void *arg,
+				 struct err *e)
+{
+	struct batch *b = arg;
+
+	return ops_credit_notes_create(wk->odoo, &b->req[from], n, &b->ids[from], e);
+}
+
+static enum err_code post_some(struct worker *wk, size_t from, size_t n, void *arg,
+			       struct err *e)
+{
+	struct batch *b = arg;
+
+	return ops_moves_post(wk->odoo, &b->ids[from], n, e);
+}
+
+static void fail(struct crediting *c, enum err_code rc, const struct err *e)
+{
+	work_fail(c->wo, rc, e);
+}
+
+/* Our plan, or a hold when nothing was received; 1 when it goes on. */
+static int plan_one(struct worker *wk, struct crediting *c, json_t *outcomes)
+{
+	struct work *wo = c->wo;
+	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
+	struct step_exc x[1];
+	struct err e = ERR_INIT;
+	enum err_code rc;
+
+	engine_ref(wo, c->ref, sizeof(c->ref));
+	rc = make_plan(wo, &c->p, outcomes, &e);
+	if (rc == ERR_OK && c->p.n == 0) {
 		x[0] = (struct step_exc){ "nothing_received", "warehouse", "" };
 		snprintf(x[0].message, sizeof(x[0].message), "the return picking was validated with nothing received: nothing is credited; check with the warehouse, then close or release the return");
 		json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
 		rc = engine_commit(wk, wo, RETFLOW_ON_HOLD, "hold",
-				   json_pack("{s:s}", "type", "nothing_received"), x, 1, e);
+				   json_pack("{s:s}", "type", "nothing_received"), x, 1, &e);
+		wo->res = STEP_DONE;
+		if (rc != ERR_OK)
+			fail(c, rc, &e);
+		return 0;
+	}
+	if (rc == ERR_OK)
+		rc = engine_audit(wk, wo, "credit_computed", json_pack("{s:O,s:I,s:I,s:I,s:i}",
+				  "lines", c->p.audit, "untaxed_minor", (json_int_t)c->p.untaxed,
+				  "tax_minor", (json_int_t)c->p.tax, "total_minor", (json_int_t)c->p.total,
+				  "decimals", decimals), &e);
+	if (rc != ERR_OK) {
+		fail(c, rc, &e);
+		return 0;
+	}
+	c->id = wr_int(json_object_get(wo->w, "credit"), "id");
+	return 1;
+}
+
+static enum err_code record_created(struct worker *wk, struct crediting *c, struct err *e)
+{
+	struct work *wo = c->wo;
+
+	json_object_set_new(wo->w, "credit", json_pack("{s:I,s:s}", "id", (json_int_t)c->id,
+						       "ref", c->ref));
+	if (engine_doc(wk, wo, "credit_note", c->id, NULL, c->ref, e) != ERR_OK)
+		return e->code;
+	return engine_commit(wk, wo, wo->state, "credit_note_created",
+			     json_pack("{s:I,s:s}", "credit_note_id", (json_int_t)c->id, "ref", c->ref),
+			     NULL, 0, e);
+}
+
+/* The intent of a create, committed before it is sent; the request. */
+static enum err_code prepare_create(struct worker *wk, struct crediting *c, struct err *e)
+{
+	struct work *wo = c->wo;
+	json_t *order = json_object_get(wo->w, "order");
+
+	json_object_set_new(wo->w, "credit", json_pack("{s:b}", "pending", 1));
+	memset(&c->req, 0, sizeof(c->req));
+	c->req.ref = c->ref;
+	c->req.invoice_origin = json_string_value(json_object_get(order, "name"));
+	c->req.partner_id = wr_int(order, "partner_id");
+	c->req.reversed_entry_id = wr_int(json_array_get(json_object_get(wo->w, "lines"), 0),
+					  "invoice_id");
+	c->req.lines = c->p.cl;
+	c->req.nlines = c->p.n;
+	return engine_commit(wk, wo, wo->state, "odoo_write",
+			     json_pack("{s:s,s:s,s:s}", "model", "account.move",
+				       "method", "create", "ref", c->ref), NULL, 0, e);
+}
+
+/* Every credit note of the batch under our reference: found after an
+ * unknown outcome, or created now in one call. */
+static void ensure_created(struct worker *wk, struct crediting *cs, size_t n)
+{
+	const char **refs = calloc(n + 1, sizeof(*refs));
+	struct batch b = { calloc(n + 1, sizeof(*b.c)), calloc(n + 1, sizeof(*b.req)),
+			   calloc(n + 1, sizeof(*b.ids)) };
+	enum err_code *rcs = calloc(n + 1, sizeof(*rcs)), rc = ERR_OK;
+	struct err *errs = calloc(n + 1, sizeof(*errs)), e = ERR_INIT;
+	json_t *found = json_object();
+	size_t k = 0, i;
+
+	if (!refs || !b.c || !b.req || !b.ids || !rcs || !errs) {
+		rc = err_set(&e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = engine_audit(wk, wo, "credit_computed", json_pack("{s:O,s:I,s:I,s:I,s:i}",
-			  "lines", p.audit, "untaxed_minor", (json_int_t)p.untaxed,
-			  "tax_minor", (json_int_t)p.tax, "total_minor", (json_int_t)p.total,
-			  "decimals", decimals), e);
-	if (rc == ERR_OK)
-		rc = ensure_created(wk, wo, &p, ref, &id, e);
-	if (rc == ERR_OK)
-		rc = ensure_posted(wk, wo, id, &note, e);
+	for (i = 0; i < n; i++)
+		if (cs[i].go && cs[i].wo->rc == ERR_OK && !cs[i].id &&
+		    json_is_true(json_object_get(json_object_get(cs[i].wo->w, "credit"), "pending")))
+			refs[k++] = cs[i].ref;
+	rc = find_ours(wk, refs, k, found, &e);
 	if (rc != ERR_OK)
 		goto out;
-	if (note.amount_untaxed != p.untaxed || note.amount_tax != p.tax ||
-	    note.amount_total != p.total) {
+	for (k = 0, i = 0; i < n; i++) {
+		struct crediting *c = &cs[i];
+		bool pending = json_is_true(json_object_get(json_object_get(c->wo->w, "credit"), "pending"));
+
+		if (!c->go || c->wo->rc != ERR_OK || c->id)
+			continue;
+		c->id = json_integer_value(json_object_get(found, c->ref));
+		if (pending && engine_audit(wk, c->wo, "search_before_retry",
+					    json_pack("{s:s,s:s,s:I}", "model", "account.move",
+						      "ref", c->ref, "found", (json_int_t)c->id),
+					    &e) != ERR_OK) {
+			fail(c, e.code, &e);
+			continue;
+		}
+		if (c->id) {
+			if (record_created(wk, c, &e) != ERR_OK)
+				fail(c, e.code, &e);
+			continue;
+		}
+		if (prepare_create(wk, c, &e) != ERR_OK) {
+			fail(c, e.code, &e);
+			continue;
+		}
+		b.c[k] = c;
+		b.req[k] = c->req;
+		k++;
+	}
+	if (k == 0)
+		goto out;
+	batch_split(wk, k, create_some, &b, rcs, errs);
+	engine_test_crash("credit_created");
+	for (i = 0; i < k; i++) {
+		if (rcs[i] != ERR_OK) {
+			fail(b.c[i], rcs[i], &errs[i]);
+			continue;
+		}
+		b.c[i]->id = b.ids[i];
+		b.c[i]->fresh = true;
+		if (record_created(wk, b.c[i], &errs[i]) != ERR_OK)
+			fail(b.c[i], errs[i].code, &errs[i]);
+	}
+out:
+	if (rc != ERR_OK)
+		for (i = 0; i < n; i++)
+			if (cs[i].go && !cs[i].id)
+				fail(&cs[i], rc, &e);
+	json_decref(found);
+	free(refs);
+	free(b.c);
+	free(b.req);
+	free(b.ids);
+	free(rcs);
+	free(errs);
+}
+
+/* Read the batch's credit notes (one call) into notes[] by position. */
+static enum err_code read_notes(struct worker *wk, struct crediting *cs, size_t n,
+				struct ops_credit_note *notes, struct err *e)
+{
+	int64_t *ids = calloc(n + 1, sizeof(*ids));
+	struct ops_credit_note *c = NULL;
+	size_t k = 0, nc = 0, i, j;
+	enum err_code rc;
+
+	if (!ids)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (cs[i].go && cs[i].wo->rc == ERR_OK && cs[i].id)
+			ids[k++] = cs[i].id;
+	rc = k ? ops_credit_notes_read(wk->odoo, ids, k, &c, &nc, e) : ERR_OK;
+	for (i = 0; rc == ERR_OK && i < n; i++) {
+		memset(&notes[i], 0, sizeof(notes[i]));
+		for (j = 0; j < nc && c[j].id != cs[i].id; j++)
+			;
+		if (j < nc)
+			notes[i] = c[j];
+	}
+	free(c);
+	free(ids);
+	return rc;
+}
+
+/* Post the drafts (not one already posted: a post whose answer was lost is
+ * not sent twice), in one call. */
+static void ensure_posted(struct worker *wk, struct crediting *cs, size_t n,
+			  struct ops_credit_note *notes)
+{
+	struct batch b = { calloc(n + 1, sizeof(*b.c)), NULL, calloc(n + 1, sizeof(*b.ids)) };
+	enum err_code *rcs = calloc(n + 1, sizeof(*rcs)), rc = ERR_OK;
+	struct err *errs = calloc(n + 1, sizeof(*errs)), e = ERR_INIT;
+	bool all_fresh = true;
+	size_t k = 0, i;
+
+	if (!b.c || !b.ids || !rcs || !errs) {
+		rc = err_set(&e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (cs[i].go && cs[i].wo->rc == ERR_OK && !cs[i].fresh)
+			all_fresh = false;
+	/* what was made this round is a draft: no need to read it first */
+	if (!all_fresh) {
+		rc = read_notes(wk, cs, n, notes, &e);
+		if (rc != ERR_OK)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct crediting *c = &cs[i];
+
+		if (!c->go || c->wo->rc != ERR_OK)
+			continue;
+		if (!c->fresh && !notes[i].id) {
+			fail(c, err_set(&e, ERR_NOT_FOUND, "credit note %lld is gone from Odoo",
+					(long long)c->id), &e);
+			continue;
+		}
+		if (!c->fresh && strcmp(notes[i].state, "draft") != 0)
+			continue;
+		if (engine_audit(wk, c->wo, "odoo_write", json_pack("{s:s,s:s,s:I}", "model",
+				 "account.move", "method", "action_post", "id", (json_int_t)c->id),
+				 &e) != ERR_OK) {
+			fail(c, e.code, &e);
+			continue;
+		}
+		b.c[k] = c;
+		b.ids[k++] = c->id;
+	}
+	if (k == 0)
+		goto out;
+	batch_split(wk, k, post_some, &b, rcs, errs);
+	engine_test_crash("credit_posted");
+	for (i = 0; i < k; i++)
+		if (rcs[i] != ERR_OK)
+			fail(b.c[i], rcs[i], &errs[i]);
+out:
+	if (rc != ERR_OK)
+		for (i = 0; i < n; i++)
+			if (cs[i].go)
+				fail(&cs[i], rc, &e);
+	free(b.c);
+	free(b.ids);
+	free(rcs);
+	free(errs);
+}
+
+/* Odoo's totals against ours, the lines' outcomes, CREDITED. */
+static enum err_code conclude(struct worker *wk, struct crediting *c,
+			      const struct ops_credit_note *note, json_t *outcomes,
+			      struct err *e)
+{
+	struct work *wo = c->wo;
+	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
+	struct step_exc x[1];
+	char a[32], b[32];
+	enum err_code rc;
+	json_t *o;
+	size_t i;
+	int nx = 0;
+
+	if (strcmp(note->state, "posted") != 0)
+		return err_set(e, ERR_REJECTED, "credit note %lld is %s after posting",
+			       (long long)c->id, note->state[0] ? note->state : "gone");
+	if (note->amount_untaxed != c->p.untaxed || note->amount_tax != c->p.tax ||
+	    note->amount_total != c->p.total) {
 		x[0] = (struct step_exc){ "valuation_mismatch", "finance", "" };
 		snprintf(x[0].message, sizeof(x[0].message), "credit note %s totals %s in Odoo, returnbridge computed %s from the original sale lines: check the credit note's lines before the refund is paid",
-			 note.name, money_format(note.amount_total, decimals, a, sizeof(a)),
-			 money_format(p.total, decimals, b, sizeof(b)));
+			 note->name, money_format(note->amount_total, decimals, a, sizeof(a)),
+			 money_format(c->p.total, decimals, b, sizeof(b)));
 		nx = 1;
 	}
-	json_object_set_new(json_object_get(wo->w, "credit"), "name", json_string(note.name));
-	wr_set_int(json_object_get(wo->w, "credit"), "amount_total", note.amount_total);
-	rc = engine_doc(wk, wo, "credit_note", id, note.name, ref, e);
+	json_object_set_new(json_object_get(wo->w, "credit"), "name", json_string(note->name));
+	wr_set_int(json_object_get(wo->w, "credit"), "amount_total", note->amount_total);
+	rc = engine_doc(wk, wo, "credit_note", c->id, note->name, c->ref, e);
 	json_array_foreach(outcomes, i, o) {
 		if (rc != ERR_OK)
 			break;
@@ -266,14 +437,57 @@ enum err_code step_credit(struct worker *wk, struct work *wo, enum step_result *
 	}
 	if (rc == ERR_OK)
 		rc = engine_commit(wk, wo, RETFLOW_CREDITED, "credited", json_pack(
-			"{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:b}", "credit_note", note.name,
-			"credit_note_id", (json_int_t)id,
-			"odoo", "untaxed", (json_int_t)note.amount_untaxed, "tax", (json_int_t)note.amount_tax,
-			"total", (json_int_t)note.amount_total,
-			"ours", "untaxed", (json_int_t)p.untaxed, "tax", (json_int_t)p.tax,
-			"total", (json_int_t)p.total, "agree", nx == 0), x, nx, e);
-out:
-	json_decref(p.audit);
-	json_decref(outcomes);
+			"{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:b}", "credit_note", note->name,
+			"credit_note_id", (json_int_t)c->id,
+			"odoo", "untaxed", (json_int_t)note->amount_untaxed, "tax", (json_int_t)note->amount_tax,
+			"total", (json_int_t)note->amount_total,
+			"ours", "untaxed", (json_int_t)c->p.untaxed, "tax", (json_int_t)c->p.tax,
+			"total", (json_int_t)c->p.total, "agree", nx == 0), x, nx, e);
+	if (rc == ERR_OK)
+		wo->res = STEP_NEXT;
 	return rc;
+}
+
+void step_credit(struct worker *wk, struct work **wos, size_t n)
+{
+	struct crediting *cs = calloc(n + 1, sizeof(*cs));
+	struct ops_credit_note *notes = calloc(n + 1, sizeof(*notes));
+	json_t **outcomes = calloc(n + 1, sizeof(*outcomes));
+	struct err e = ERR_INIT;
+	enum err_code rc;
+	size_t i, go = 0;
+
+	if (!cs || !notes || !outcomes) {
+		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		cs[i].wo = wos[i];
+		outcomes[i] = json_array();
+		cs[i].go = plan_one(wk, &cs[i], outcomes[i]) == 1;
+		go += cs[i].go;
+	}
+	if (go == 0)
+		goto out;
+	ensure_created(wk, cs, n);
+	ensure_posted(wk, cs, n, notes);
+	rc = read_notes(wk, cs, n, notes, &e);
+	for (i = 0; i < n; i++) {
+		struct err e1 = ERR_INIT;
+
+		if (!cs[i].go || cs[i].wo->rc != ERR_OK || !cs[i].id)
+			continue;
+		if (rc != ERR_OK)
+			fail(&cs[i], rc, &e);
+		else if (conclude(wk, &cs[i], &notes[i], outcomes[i], &e1) != ERR_OK)
+			fail(&cs[i], e1.code, &e1);
+	}
+out:
+	for (i = 0; cs && outcomes && i < n; i++) {
+		json_decref(cs[i].p.audit);
+		json_decref(outcomes[i]);
+	}
+	free(cs);
+	free(notes);
+	free(outcomes);
 }

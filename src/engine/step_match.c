@@ -1,5 +1,8 @@
-/* step_match: INTENT -> MATCHED. Finds the sale order, its done
- * deliveries, sale lines and the posted invoice lines that charged them;
+/* step_match: INTENT -> MATCHED, for a batch of returns at once: one read
+ * per kind of document for all their orders (orders, lines, products,
+ * pickings, moves, credit notes, invoice lines), then each return in turn.
+ * Finds the sale order, its done deliveries, sale lines and the posted
+ * invoice lines that charged them;
  * maps each Rebound line to a sale line (SKU, else EAN) with returnable
  * quantity left; holds the return when documents someone else made for
  * the order exist (the go-live guard, I3); resolves each line's proposed
@@ -61,52 +64,105 @@ static bool ours(const char *ref)
 	return strncmp(ref, "RB ", 3) == 0;
 }
 
-static enum err_code read_order(struct worker *wk, struct work *wo, struct facts *f,
-				struct err *e)
+static bool has_id(const int64_t *ids, size_t n, int64_t id)
 {
-	const char *key = wo->order_ref;
-	int64_t *ids = NULL;
-	enum err_code rc;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Split the moves of deliveries and of incoming pickings read together. */
+static enum err_code split_moves(struct facts *f, struct ops_move *mv, size_t nmv,
+				 const int64_t *dl_ids, struct err *e)
+{
+	size_t i;
+
+	f->dm = calloc(nmv + 1, sizeof(*f->dm));
+	f->rm = calloc(nmv + 1, sizeof(*f->rm));
+	if (!f->dm || !f->rm)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < nmv; i++) {
+		if (has_id(dl_ids, f->ndl, mv[i].picking_id))
+			f->dm[f->ndm++] = mv[i];
+		else
+			f->rm[f->nrm++] = mv[i];
+	}
+	return ERR_OK;
+}
+
+/* Everything Odoo knows of the orders of a batch of returns: one call per
+ * kind of document, whatever the number of returns. */
+static enum err_code read_facts(struct worker *wk, struct work **wos, size_t n,
+				struct facts *f, struct err *e)
+{
+	const char **keys = calloc(n + 1, sizeof(*keys));
+	const char **names = NULL;
+	int64_t *ids = NULL;
+	struct ops_move *mv = NULL;
+	size_t nkeys = 0, nmv = 0, i, k;
+	enum err_code rc = ERR_OK;
+
+	if (!keys)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nkeys && strcmp(keys[k], wos[i]->order_ref) != 0; k++)
+			;
+		if (k == nkeys)
+			keys[nkeys++] = wos[i]->order_ref;
+	}
 	rc = ops_orders_find(wk->odoo, wk->cfg->engine_order_key == CFG_ORDER_BY_CLIENT_REF
 			     ? OPS_ORDER_BY_CLIENT_REF : OPS_ORDER_BY_NAME,
-			     &key, 1, &f->order, &f->norder, e);
-	if (rc != ERR_OK || f->norder != 1)
-		return rc;
-	rc = ops_sale_lines(wk->odoo, &f->order->id, 1, &f->sl, &f->nsl, e);
+			     keys, nkeys, &f->order, &f->norder, e);
+	if (rc != ERR_OK || f->norder == 0)
+		goto out;
+	ids = calloc(f->norder + 1, sizeof(*ids));
+	names = calloc(f->norder + 1, sizeof(*names));
+	if (!ids || !names) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < f->norder; i++) {
+		ids[i] = f->order[i].id;
+		names[i] = f->order[i].name;
+	}
+	rc = ops_sale_lines(wk->odoo, ids, f->norder, &f->sl, &f->nsl, e);
 	if (rc == ERR_OK)
-		rc = ops_deliveries_done(wk->odoo, &f->order->id, 1, &f->dl, &f->ndl, e);
+		rc = ops_deliveries_done(wk->odoo, ids, f->norder, &f->dl, &f->ndl, e);
+	if (rc == ERR_OK)
+		rc = ops_returns_of_orders(wk->odoo, ids, f->norder, &f->rp, &f->nrp, e);
+	if (rc == ERR_OK)
+		rc = ops_credit_notes_by_origin(wk->odoo, names, f->norder, &f->cn, &f->ncn, e);
 	if (rc != ERR_OK)
-		return rc;
-	ids = calloc(f->ndl + f->nsl + 1, sizeof(*ids));
-	if (!ids)
-		return err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	free(ids);
+	ids = calloc(f->ndl + f->nrp + f->nsl + 1, sizeof(*ids));
+	if (!ids) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	/* the moves of deliveries and of earlier returns: one call */
 	for (i = 0; i < f->ndl; i++)
 		ids[i] = f->dl[i].id;
-	if (f->ndl)
-		rc = ops_moves(wk->odoo, ids, f->ndl, &f->dm, &f->ndm, e);
-	if (rc == ERR_OK)
-		rc = ops_returns_of_orders(wk->odoo, &f->order->id, 1, &f->rp, &f->nrp, e);
 	for (i = 0; i < f->nrp; i++)
-		ids[i] = f->rp[i].id;
-	if (rc == ERR_OK && f->nrp)
-		rc = ops_moves(wk->odoo, ids, f->nrp, &f->rm, &f->nrm, e);
-	if (rc == ERR_OK) {
-		const char *name = f->order->name;
-
-		rc = ops_credit_notes_by_origin(wk->odoo, &name, 1, &f->cn, &f->ncn, e);
-	}
+		ids[f->ndl + i] = f->rp[i].id;
+	if (f->ndl + f->nrp)
+		rc = ops_moves(wk->odoo, ids, f->ndl + f->nrp, &mv, &nmv, e);
+	if (rc == ERR_OK)
+		rc = split_moves(f, mv, nmv, ids, e);
 	for (i = 0; i < f->nsl; i++)
 		ids[i] = f->sl[i].id;
 	if (rc == ERR_OK && f->nsl)
 		rc = ops_invoice_lines(wk->odoo, ids, f->nsl, &f->il, &f->nil, e);
-	free(ids);
 	if (rc != ERR_OK)
-		return rc;
+		goto out;
 	f->taken = calloc(f->ndm + 1, sizeof(*f->taken));
-	if (!f->taken)
-		return err_set(e, ERR_NOMEM, "out of memory");
+	if (!f->taken) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	/* what earlier returns (anyone's, not cancelled) already took back */
 	for (i = 0; i < f->nrm; i++) {
 		size_t j;
@@ -117,26 +173,51 @@ static enum err_code read_order(struct worker *wk, struct work *wo, struct facts
 			if (f->dm[j].id == f->rm[i].origin_returned_move_id)
 				f->taken[j] += f->rm[i].qty_demand;
 	}
-	return ERR_OK;
+out:
+	free(mv);
+	free(ids);
+	free(names);
+	free(keys);
+	return rc;
+}
+
+/* The orders a return's reference names (by name or client_order_ref). */
+static size_t orders_of(struct worker *wk, const struct facts *f, const char *ref,
+			const struct ops_order **first)
+{
+	size_t i, n = 0;
+
+	*first = NULL;
+	for (i = 0; i < f->norder; i++) {
+		const char *k = wk->cfg->engine_order_key == CFG_ORDER_BY_CLIENT_REF
+				? f->order[i].client_ref : f->order[i].name;
+
+		if (strcmp(k, ref) == 0 && n++ == 0)
+			*first = &f->order[i];
+	}
+	return n;
 }
 
 /* The go-live guard: a return picking or credit note on the order that is
  * not ours. Returns a message, or NULL. */
-static const char *foreign_document(const struct facts *f, char *msg, size_t len)
+static const char *foreign_document(const struct facts *f, const struct ops_order *o,
+				    char *msg, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < f->nrp; i++) {
-		if (strcmp(f->rp[i].state, "cancel") != 0 && !ours(f->rp[i].origin)) {
+		if (f->rp[i].sale_id == o->id && strcmp(f->rp[i].state, "cancel") != 0 &&
+		    !ours(f->rp[i].origin)) {
 			snprintf(msg, len, "order %s already has return %s (origin \"%s\") that returnbridge did not make (by hand, before go-live, or another integration). Check whether it is this return; if it is, credit it by hand and cancel this return in returnbridge, else release the return",
-				 f->order->name, f->rp[i].name, f->rp[i].origin);
+				 o->name, f->rp[i].name, f->rp[i].origin);
 			return msg;
 		}
 	}
 	for (i = 0; i < f->ncn; i++) {
-		if (strcmp(f->cn[i].state, "cancel") != 0 && !ours(f->cn[i].ref)) {
+		if (strcmp(f->cn[i].invoice_origin, o->name) == 0 &&
+		    strcmp(f->cn[i].state, "cancel") != 0 && !ours(f->cn[i].ref)) {
 			snprintf(msg, len, "order %s already has credit note %s (ref \"%s\") that returnbridge did not make. Check it does not credit this return before releasing it: a second credit would pay the customer twice",
-				 f->order->name, f->cn[i].name[0] ? f->cn[i].name : "(draft)", f->cn[i].ref);
+				 o->name, f->cn[i].name[0] ? f->cn[i].name : "(draft)", f->cn[i].ref);
 			return msg;
 		}
 	}
@@ -234,7 +315,8 @@ static void outcome(struct mapping *m, int line_no, const char *o)
 	json_array_append_new(m->outcomes, json_pack("[i,s]", line_no, o));
 }
 
-static void map_line(struct worker *wk, struct facts *f, const json_t *rl, struct mapping *m)
+static void map_line(struct worker *wk, struct facts *f, const struct ops_order *o,
+		     const json_t *rl, struct mapping *m)
 {
 	const char *sku = json_string_value(json_object_get(rl, "sku"));
 	const char *ean = json_string_value(json_object_get(rl, "ean"));
@@ -250,7 +332,7 @@ static void map_line(struct worker *wk, struct facts *f, const json_t *rl, struc
 
 	/* lines of the product in order; the first with enough left */
 	for (i = 0; i < f->nsl && mv < 0; i++) {
-		if (!matches(&f->sl[i], sku, ean))
+		if (f->sl[i].order_id != o->id || !matches(&f->sl[i], sku, ean))
 			continue;
 		known = true;
 		mv = delivery_move(f, f->sl[i].id, qty);
@@ -260,14 +342,14 @@ static void map_line(struct worker *wk, struct facts *f, const json_t *rl, struc
 	if (!known) {
 		add_exc(m, "sku_not_on_order", "support",
 			"Rebound line %s is not on sale order %s (no sale line has that SKU or EAN): check the item with the customer; the other lines proceed",
-			label, f->order->name);
+			label, o->name);
 		outcome(m, line_no, "refused");
 		return;
 	}
 	if (!s) {
 		add_exc(m, "over_return", "support",
 			"Rebound line %s asks to return more of it than order %s delivered less what was already returned: check the quantity with the customer; the other lines proceed",
-			label, f->order->name);
+			label, o->name);
 		outcome(m, line_no, "refused");
 		return;
 	}
@@ -276,7 +358,7 @@ static void map_line(struct worker *wk, struct facts *f, const json_t *rl, struc
 		add_exc(m, "valuation_mismatch", "finance", il
 			? "the taxes of sale line %s on order %s differ from those of the invoice line that charged it: decide which apply, then release the return"
 			: "sale line %s of order %s has no posted invoice line: invoice it (or credit by hand), then release the return",
-			label, f->order->name);
+			label, o->name);
 		outcome(m, line_no, "held");
 		return;
 	}
@@ -303,56 +385,67 @@ static void map_line(struct worker *wk, struct facts *f, const json_t *rl, struc
 		"source", d.source));
 }
 
-/* Location ids of the names (stock.location complete_name), and of the
- * sellable stock location, into the working record's "locations". */
-static enum err_code resolve_locations(struct worker *wk, struct work *wo,
-				       struct mapping *m, struct err *e)
-{
-	const char *names[9];
-	json_t *res = NULL, *rec, *locs = json_object();
-	char cname[256];
-	enum err_code rc;
-	size_t i, n = 0;
+/* --- what the batch shares: locations, taxes, return types ---------------- */
 
-	for (i = 0; i < (size_t)m->nnames; i++)
-		names[n++] = m->names[i];
-	names[n++] = wk->cfg->disposition_stock;
-	rc = odoo_execute(wk->odoo, "stock.location", "search_read",
-			  json_pack("[[[s,s,o]]]", "complete_name", "in", field_str_array(names, n)),
-			  json_pack("{s:[s,s]}", "fields", "complete_name", "usage"), &res, NULL, e);
-	if (rc != ERR_OK) {
-		json_decref(locs);
-		return rc;
-	}
-	for (i = 0; i < json_array_size(res); i++) {
-		rec = json_array_get(res, i);
-		field_str(rec, "complete_name", cname, sizeof(cname));
-		if (!json_object_get(locs, cname))   /* Odoo's order: the first of a name */
-			json_object_set_new(locs, cname, json_integer(field_id(rec, "id")));
-	}
-	json_decref(res);
-	json_object_set_new(wo->w, "locations", locs);
+static bool listed(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++)
-		if (!json_object_get(locs, names[i]))
-			return err_set(e, ERR_CONFIG, "location \"%s\" of the disposition map does not exist in Odoo (returnbridge doctor lists them)",
-				       names[i]);
-	return ERR_OK;
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
 }
 
-/* Rate and price-included flag of every tax the lines carry. */
-static enum err_code read_taxes(struct worker *wk, struct work *wo, struct err *e)
+/* Location ids (stock.location complete_name) of the names the worker does
+ * not know yet, in one call. */
+static enum err_code cache_locations(struct worker *wk, const char *const *names, size_t n,
+				     struct err *e)
 {
-	json_t *ids = json_array(), *res = NULL, *rec, *l, *t, *taxes = json_object();
+	const char **miss = calloc(n + 1, sizeof(*miss));
+	json_t *res = NULL, *rec;
+	char cname[256];
+	enum err_code rc = ERR_OK;
+	size_t k = 0, i;
+
+	if (!miss)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (!json_object_get(wk->locs, names[i]) && !listed(miss, k, names[i]))
+			miss[k++] = names[i];
+	if (k)
+		rc = odoo_execute(wk->odoo, "stock.location", "search_read",
+				  json_pack("[[[s,s,o]]]", "complete_name", "in",
+					    field_str_array(miss, k)),
+				  json_pack("{s:[s,s]}", "fields", "complete_name", "usage"),
+				  &res, NULL, e);
+	for (i = 0; rc == ERR_OK && i < json_array_size(res); i++) {
+		rec = json_array_get(res, i);
+		field_str(rec, "complete_name", cname, sizeof(cname));
+		if (!json_object_get(wk->locs, cname))   /* Odoo's order: the first of a name */
+			json_object_set_new(wk->locs, cname, json_integer(field_id(rec, "id")));
+	}
+	json_decref(res);
+	free(miss);
+	return rc;
+}
+
+/* Rate, kind and price-included flag of the taxes not known yet. */
+static enum err_code cache_taxes(struct worker *wk, const json_t *ids, struct err *e)
+{
+	json_t *miss = json_array(), *res = NULL, *rec, *t;
 	char type[32], key[32];
 	enum err_code rc = ERR_OK;
 	int64_t rate = 0;
-	size_t i, j;
+	size_t i;
 
-	json_array_foreach(json_object_get(wo->w, "lines"), i, l)
-		json_array_foreach(json_object_get(l, "tax_ids"), j, t)
-			json_array_append(ids, t);
-	if (json_array_size(ids))
-		rc = odoo_execute(wk->odoo, "account.tax", "read", json_pack("[O]", ids),
+	json_array_foreach(ids, i, t) {
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(t));
+		if (!json_object_get(wk->taxes, key))
+			json_array_append(miss, t);
+	}
+	if (json_array_size(miss))
+		rc = odoo_execute(wk->odoo, "account.tax", "read", json_pack("[O]", miss),
 				  json_pack("{s:[s,s,s]}", "fields", "amount", "amount_type",
 					    "price_include"), &res, NULL, e);
 	for (i = 0; rc == ERR_OK && i < json_array_size(res); i++) {
@@ -360,15 +453,45 @@ static enum err_code read_taxes(struct worker *wk, struct work *wo, struct err *
 		field_str(rec, "amount_type", type, sizeof(type));
 		rc = field_fixed(rec, "amount", MONEY_DISCOUNT_DECIMALS, &rate, e);
 		snprintf(key, sizeof(key), "%lld", (long long)field_id(rec, "id"));
-		json_object_set_new(taxes, key, json_pack("{s:I,s:b,s:s}", "rate", (json_int_t)rate,
-							  "included", field_bool(rec, "price_include"),
-							  "type", type));
+		json_object_set_new(wk->taxes, key, json_pack(
+			"{s:I,s:b,s:s}", "rate", (json_int_t)rate,
+			"included", field_bool(rec, "price_include"), "type", type));
 	}
-	json_object_set_new(wo->w, "taxes", taxes);
-	json_decref(ids);
+	json_decref(miss);
 	json_decref(res);
 	return rc;
 }
+
+/* The return operation type of each delivery type not known yet. */
+static enum err_code cache_return_types(struct worker *wk, const int64_t *types, size_t n,
+					struct err *e)
+{
+	json_t *miss = json_array(), *res = NULL, *rec;
+	enum err_code rc = ERR_OK;
+	char key[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%lld", (long long)types[i]);
+		if (!json_object_get(wk->rtypes, key))
+			json_array_append_new(miss, json_integer(types[i]));
+	}
+	if (json_array_size(miss))
+		rc = odoo_execute(wk->odoo, "stock.picking.type", "read", json_pack("[O]", miss),
+				  json_pack("{s:[s]}", "fields", "return_picking_type_id"),
+				  &res, NULL, e);
+	for (i = 0; rc == ERR_OK && i < json_array_size(res); i++) {
+		rec = json_array_get(res, i);
+		snprintf(key, sizeof(key), "%lld", (long long)field_id(rec, "id"));
+		json_object_set_new(wk->rtypes, key,
+				    json_integer(field_id(rec, "return_picking_type_id")));
+	}
+	json_decref(miss);
+	json_decref(res);
+	return rc;
+}
+
+/* --- one return of the batch ------------------------------------------------- */
 
 static enum err_code store_outcomes(struct worker *wk, struct work *wo, json_t *outs,
 				    struct err *e)
@@ -416,109 +539,214 @@ static enum err_code hold_with(struct worker *wk, struct work *wo, struct mappin
 			     m->exc, m->nexc, e);
 }
 
-static enum err_code delivery_facts(struct worker *wk, struct work *wo,
-				    const struct facts *f, struct err *e)
-{
-	int64_t did = wr_int(json_array_get(json_object_get(wo->w, "lines"), 0), "delivery_id");
-	json_t *res = NULL;
-	enum err_code rc;
-	size_t i;
+struct matching {
+	struct work *wo;
+	const struct ops_order *order;
+	const struct ops_picking *delivery;
+	struct mapping m;
+	bool go;                           /* mapped; waits for the shared reads */
+};
 
+/* The order, the go-live guard and the lines of one return; a return that
+ * cannot go on is held here. */
+static enum err_code match_one(struct worker *wk, struct facts *f, struct matching *mt,
+			       struct err *e)
+{
+	struct work *wo = mt->wo;
+	struct mapping *m = &mt->m;
+	char msg[768];
+	const char *why;
+	size_t norder, i;
+	json_t *rl;
+	int64_t did;
+	enum err_code rc;
+
+	wo->res = STEP_DONE;
+	norder = orders_of(wk, f, wo->order_ref, &mt->order);
+	if (norder != 1) {
+		const char *by = wk->cfg->engine_order_key ? "client_order_ref" : "name";
+
+		if (norder)
+			snprintf(msg, sizeof(msg), "order reference \"%s\" matches %zu Odoo sale orders by %s: make it unique in Odoo, then release the return",
+				 wo->order_ref, norder, by);
+		else
+			snprintf(msg, sizeof(msg), "order reference \"%s\" matches no Odoo sale order by %s: check the reference in Rebound, or engine.order_key, then release the return",
+				 wo->order_ref, by);
+		return hold_with(wk, wo, m, "unknown_order", "support", msg, e);
+	}
+	json_object_set_new(wo->w, "order", json_pack(
+		"{s:I,s:s,s:I,s:I,s:i}", "id", (json_int_t)mt->order->id, "name", mt->order->name,
+		"partner_id", (json_int_t)mt->order->partner_id,
+		"currency_id", (json_int_t)mt->order->currency_id, "decimals", mt->order->decimals));
+	if (foreign_document(f, mt->order, msg, sizeof(msg)))
+		return hold_with(wk, wo, m, "foreign_document", "finance", msg, e);
+	json_array_foreach(wo->lines, i, rl)
+		map_line(wk, f, mt->order, rl, m);
+	json_object_set_new(wo->w, "lines", json_incref(m->lines));
+	why = one_delivery_one_invoice(m->lines);
+	if (json_array_size(m->lines) == 0 || why) {
+		if (why)
+			snprintf(msg, sizeof(msg), "%s: returnbridge makes one return picking and one credit note per return; handle this return by hand in Odoo",
+				 why);
+		else
+			snprintf(msg, sizeof(msg), "no line of the return can be returned (see the other exceptions)");
+		rc = store_outcomes(wk, wo, m->outcomes, e);
+		if (rc == ERR_OK)
+			rc = hold_with(wk, wo, m, why ? "unsupported_return" : "nothing_to_return",
+				       "support", msg, e);
+		return rc;
+	}
+	did = wr_int(json_array_get(m->lines, 0), "delivery_id");
 	for (i = 0; i < f->ndl && f->dl[i].id != did; i++)
 		;
 	if (i == f->ndl)
 		BUG("delivery %lld not read", (long long)did);
-	rc = odoo_execute(wk->odoo, "stock.picking.type", "read",
-			  json_pack("[[I]]", (json_int_t)f->dl[i].picking_type_id),
-			  json_pack("{s:[s]}", "fields", "return_picking_type_id"), &res, NULL, e);
-	if (rc != ERR_OK)
-		return rc;
-	json_object_set_new(wo->w, "delivery", json_pack(
-		"{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)did, "name", f->dl[i].name,
-		"return_type_id", (json_int_t)field_id(json_array_get(res, 0), "return_picking_type_id"),
-		"partner_id", (json_int_t)f->dl[i].partner_id,
-		"location_id", (json_int_t)f->dl[i].location_dest_id));
-	json_decref(res);
-	if (!wr_int(json_object_get(wo->w, "delivery"), "return_type_id"))
-		return err_set(e, ERR_REJECTED, "delivery type of %s has no return type in Odoo (Inventory > Configuration > Operation Types)",
-			       f->dl[i].name);
+	mt->delivery = &f->dl[i];
+	mt->go = true;
 	return ERR_OK;
 }
 
-enum err_code step_match(struct worker *wk, struct work *wo, enum step_result *res,
-			 struct err *e)
+/* Locations, taxes and the delivery's return type into the working
+ * record, then MATCHED. */
+static enum err_code finish_one(struct worker *wk, struct matching *mt, struct err *e)
 {
-	struct facts f;
-	struct mapping m;
-	char msg[768];
-	const char *why;
+	struct work *wo = mt->wo;
+	json_t *locs = json_object(), *taxes = json_object(), *l, *t;
+	const struct ops_picking *d = mt->delivery;
+	char key[32];
+	int64_t rtype;
+	enum err_code rc = ERR_OK;
+	size_t i, j;
+
+	for (i = 0; i <= (size_t)mt->m.nnames; i++) {
+		const char *name = i < (size_t)mt->m.nnames ? mt->m.names[i]
+							    : wk->cfg->disposition_stock;
+		json_t *id = json_object_get(wk->locs, name);
+
+		if (!id) {
+			rc = err_set(e, ERR_CONFIG, "location \"%s\" of the disposition map does not exist in Odoo (returnbridge doctor lists them)",
+				     name);
+			goto out;
+		}
+		json_object_set(locs, name, id);
+	}
+	json_array_foreach(json_object_get(wo->w, "lines"), i, l)
+		json_array_foreach(json_object_get(l, "tax_ids"), j, t) {
+			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(t));
+			if (json_object_get(wk->taxes, key))
+				json_object_set(taxes, key, json_object_get(wk->taxes, key));
+		}
+	snprintf(key, sizeof(key), "%lld", (long long)d->picking_type_id);
+	rtype = json_integer_value(json_object_get(wk->rtypes, key));
+	if (!rtype) {
+		rc = err_set(e, ERR_REJECTED, "delivery type of %s has no return type in Odoo (Inventory > Configuration > Operation Types)",
+			     d->name);
+		goto out;
+	}
+	json_object_set(wo->w, "locations", locs);
+	json_object_set(wo->w, "taxes", taxes);
+	json_object_set_new(wo->w, "delivery", json_pack(
+		"{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)d->id, "name", d->name,
+		"return_type_id", (json_int_t)rtype, "partner_id", (json_int_t)d->partner_id,
+		"location_id", (json_int_t)d->location_dest_id));
+	rc = store_outcomes(wk, wo, mt->m.outcomes, e);
+	if (rc == ERR_OK)
+		rc = engine_commit(wk, wo, RETFLOW_MATCHED, "matched",
+				   json_pack("{s:s,s:I,s:O,s:O}", "order", mt->order->name,
+					     "order_id", (json_int_t)mt->order->id, "lines", mt->m.lines,
+					     "refused_or_held", mt->m.outcomes),
+				   mt->m.exc, mt->m.nexc, e);
+	if (rc == ERR_OK)
+		wo->res = STEP_NEXT;
+out:
+	json_decref(locs);
+	json_decref(taxes);
+	return rc;
+}
+
+/* The shared reads of what the mapped returns need and the worker does not
+ * know yet: at most one call each for locations, taxes, return types. */
+static enum err_code shared_reads(struct worker *wk, struct matching *mt, size_t n,
+				  struct err *e)
+{
+	const char **names = calloc(n * 9 + 2, sizeof(*names));
+	int64_t *types = calloc(n + 1, sizeof(*types));
+	json_t *taxes = json_array(), *l, *t;
+	size_t nn = 0, nt = 0, i, j, k;
 	enum err_code rc;
-	json_t *rl;
+
+	if (!names || !types) {
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	names[nn++] = wk->cfg->disposition_stock;
+	for (i = 0; i < n; i++) {
+		if (!mt[i].go)
+			continue;
+		for (j = 0; j < (size_t)mt[i].m.nnames; j++)
+			names[nn++] = mt[i].m.names[j];
+		types[nt++] = mt[i].delivery->picking_type_id;
+		json_array_foreach(json_object_get(mt[i].wo->w, "lines"), j, l)
+			json_array_foreach(json_object_get(l, "tax_ids"), k, t)
+				json_array_append(taxes, t);
+	}
+	rc = cache_locations(wk, names, nn, e);
+	if (rc == ERR_OK)
+		rc = cache_taxes(wk, taxes, e);
+	if (rc == ERR_OK)
+		rc = cache_return_types(wk, types, nt, e);
+out:
+	json_decref(taxes);
+	free(names);
+	free(types);
+	return rc;
+}
+
+void step_match(struct worker *wk, struct work **wos, size_t n)
+{
+	struct matching *mt = calloc(n + 1, sizeof(*mt));
+	struct err e = ERR_INIT;
+	struct facts f;
+	enum err_code rc;
 	size_t i;
 
 	memset(&f, 0, sizeof(f));
-	memset(&m, 0, sizeof(m));
-	m.lines = json_array();
-	m.outcomes = json_array();
-	*res = STEP_DONE;
-	rc = read_order(wk, wo, &f, e);
-	if (rc != ERR_OK)
+	if (!mt) {
+		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
+		return;
+	}
+	rc = read_facts(wk, wos, n, &f, &e);
+	if (rc != ERR_OK) {
+		works_fail(wos, n, rc, &e);
 		goto out;
-	if (f.norder != 1) {
-		const char *by = wk->cfg->engine_order_key ? "client_order_ref" : "name";
+	}
+	/* one after the other: returns of one order share what is left */
+	for (i = 0; i < n; i++) {
+		mt[i].wo = wos[i];
+		mt[i].m.lines = json_array();
+		mt[i].m.outcomes = json_array();
+		rc = match_one(wk, &f, &mt[i], &e);
+		if (rc != ERR_OK)
+			work_fail(wos[i], rc, &e);
+		rc = ERR_OK;
+	}
+	rc = shared_reads(wk, mt, n, &e);
+	for (i = 0; i < n; i++) {
+		if (mt[i].go && rc == ERR_OK) {
+			struct err e1 = ERR_INIT;
+			enum err_code rc1 = finish_one(wk, &mt[i], &e1);
 
-		if (f.norder)
-			snprintf(msg, sizeof(msg), "order reference \"%s\" matches %zu Odoo sale orders by %s: make it unique in Odoo, then release the return",
-				 wo->order_ref, f.norder, by);
-		else
-			snprintf(msg, sizeof(msg), "order reference \"%s\" matches no Odoo sale order by %s: check the reference in Rebound, or engine.order_key, then release the return",
-				 wo->order_ref, by);
-		rc = hold_with(wk, wo, &m, "unknown_order", "support", msg, e);
-		goto out;
+			if (rc1 != ERR_OK)
+				work_fail(wos[i], rc1, &e1);
+		} else if (mt[i].go) {
+			work_fail(wos[i], rc, &e);
+		}
 	}
-	json_object_set_new(wo->w, "order", json_pack(
-		"{s:I,s:s,s:I,s:I,s:i}", "id", (json_int_t)f.order->id, "name", f.order->name,
-		"partner_id", (json_int_t)f.order->partner_id,
-		"currency_id", (json_int_t)f.order->currency_id, "decimals", f.order->decimals));
-	if (foreign_document(&f, msg, sizeof(msg))) {
-		rc = hold_with(wk, wo, &m, "foreign_document", "finance", msg, e);
-		goto out;
-	}
-	json_array_foreach(wo->lines, i, rl)
-		map_line(wk, &f, rl, &m);
-	json_object_set_new(wo->w, "lines", json_incref(m.lines));
-	why = one_delivery_one_invoice(m.lines);
-	if (json_array_size(m.lines) == 0 || why) {
-		if (why)
-			snprintf(msg, sizeof(msg), "%s: returnbridge part 1 makes one return picking and one credit note per return; handle this return by hand in Odoo",
-				 why);
-		else
-			snprintf(msg, sizeof(msg), "no line of the return can be returned (see the other exceptions)");
-		rc = store_outcomes(wk, wo, m.outcomes, e);
-		if (rc == ERR_OK)
-			rc = hold_with(wk, wo, &m, why ? "unsupported_return" : "nothing_to_return",
-				       "support", msg, e);
-		goto out;
-	}
-	rc = resolve_locations(wk, wo, &m, e);
-	if (rc == ERR_OK)
-		rc = read_taxes(wk, wo, e);
-	if (rc == ERR_OK)
-		rc = delivery_facts(wk, wo, &f, e);
-	if (rc == ERR_OK)
-		rc = store_outcomes(wk, wo, m.outcomes, e);
-	if (rc != ERR_OK)
-		goto out;
-	rc = engine_commit(wk, wo, RETFLOW_MATCHED, "matched",
-			   json_pack("{s:s,s:I,s:O,s:O}", "order", f.order->name,
-				     "order_id", (json_int_t)f.order->id, "lines", m.lines,
-				     "refused_or_held", m.outcomes),
-			   m.exc, m.nexc, e);
-	if (rc == ERR_OK)
-		*res = STEP_NEXT;
 out:
-	json_decref(m.lines);
-	json_decref(m.outcomes);
+	for (i = 0; i < n; i++) {
+		json_decref(mt[i].m.lines);
+		json_decref(mt[i].m.outcomes);
+	}
+	free(mt);
 	facts_release(&f);
-	return rc;
 }

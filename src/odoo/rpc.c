@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "odoo/gate.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -28,6 +29,7 @@ struct rpc {
 	uint64_t connects;         /* new connections opened by curl */
 	bool sending_write;        /* the request in flight is a write */
 	unsigned seed;             /* retry jitter */
+	struct rpc_gate *gate;     /* shared cap on calls in flight, or NULL */
 	size_t nstats;
 	struct rpc_stat stats[RPC_STATS_MAX];
 };
@@ -297,6 +299,11 @@ void rpc_set_transport(struct rpc *r, rpc_post_fn *fn, void *arg)
 	r->post_arg = arg;
 }
 
+void rpc_set_gate(struct rpc *r, struct rpc_gate *g)
+{
+	r->gate = g;
+}
+
 void rpc_set_sleep(struct rpc *r, rpc_sleep_fn *fn, void *arg)
 {
 	r->sleep = fn;
@@ -416,6 +423,16 @@ static enum err_code parse_reply(const struct buf *reply, int64_t id,
 	return ERR_OK;
 }
 
+/* Odoo's envelope for a lock it could not take or a serialization
+ * failure after its own retries: a sign of load, like a 503. */
+static bool lock_error(const struct buf *reply)
+{
+	/* the body is NUL-terminated once anything was added */
+	return reply->len > 0 && strstr(reply->data, "psycopg2.errors.") &&
+	       (strstr(reply->data, "SerializationFailure") ||
+		strstr(reply->data, "LockNotAvailable"));
+}
+
 static enum err_code attempt(struct rpc *r, const char *body, size_t len,
 			     int64_t id, enum rpc_effect effect,
 			     json_t **result, struct rpc_fault *f)
@@ -427,7 +444,12 @@ static enum err_code attempt(struct rpc *r, const char *body, size_t len,
 	enum err_code rc;
 
 	r->sending_write = effect == RPC_WRITE;
+	if (r->gate)
+		rpc_gate_enter(r->gate);
 	net = r->post(body, len, &status, &reply, why, sizeof(why), r->post_arg);
+	if (r->gate)
+		rpc_gate_leave(r->gate, net == RPC_NET_OK && (status == 503 || status == 429 ||
+			       (status == 200 && lock_error(&reply))));
 	switch (net) {
 	case RPC_NET_OK:
 		break;

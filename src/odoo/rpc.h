@@ -97,6 +97,10 @@ void rpc_free(struct rpc *r);
  * for the emulator harness. */
 void rpc_set_transport(struct rpc *r, rpc_post_fn *fn, void *arg);
 void rpc_set_sleep(struct rpc *r, rpc_sleep_fn *fn, void *arg);
+/* Share a cap on calls in flight (odoo/gate.h) with other connections;
+ * NULL for none. The gate outlives the connection. */
+struct rpc_gate;
+void rpc_set_gate(struct rpc *r, struct rpc_gate *g);
 
 /* Call service.method with args (stolen, even on failure). On ERR_OK
  * *result is the reply's result, owned by the caller (json_null() when the

@@ -39,11 +39,18 @@ enum err_code sq_jobs_claim(struct store *st, const char *owner, int64_t now_ms,
 	rc = sq_write_begin(st, e);
 	if (rc != ERR_OK)
 		goto unlock;
-	/* one UPDATE ... RETURNING: two workers can never lease the same row */
+	/* one UPDATE ... RETURNING: two workers can never lease the same row;
+	 * and never a return whose sale order another worker holds a live
+	 * lease on (two returns of one order are matched by one worker, so
+	 * both see what the other took: no over-return between them) */
 	rc = sq_prepare(st, "UPDATE jobs SET lease_owner = ?1, lease_until_ms = ?2 + ?3"
-			" WHERE id IN (SELECT id FROM jobs WHERE done_at_ms IS NULL"
-			" AND due_at_ms <= ?2 AND (lease_until_ms IS NULL OR lease_until_ms <= ?2)"
-			" ORDER BY due_at_ms, id LIMIT ?4)"
+			" WHERE id IN (SELECT j.id FROM jobs j LEFT JOIN returns r ON r.id = j.return_id"
+			" WHERE j.done_at_ms IS NULL"
+			" AND j.due_at_ms <= ?2 AND (j.lease_until_ms IS NULL OR j.lease_until_ms <= ?2)"
+			" AND NOT EXISTS (SELECT 1 FROM returns r2 JOIN jobs j2 ON j2.return_id = r2.id"
+			"  WHERE r2.order_ref = r.order_ref AND j2.id != j.id AND j2.done_at_ms IS NULL"
+			"  AND j2.lease_owner != ?1 AND j2.lease_until_ms > ?2)"
+			" ORDER BY j.due_at_ms, j.id LIMIT ?4)"
 			" RETURNING id, coalesce(return_id, 0), kind, attempts, due_at_ms",
 			&s, e, "claim jobs");
 	if (rc != ERR_OK)

@@ -211,6 +211,12 @@ static const struct cfg_key keys[] = {
 	      "longest pause between tries of a step"),
 	K_INT("engine.lease_s", engine_lease_s, "300", 5, 86400, F_NO_RELOAD,
 	      "how long a worker holds a job; a crashed worker's job is taken again after it"),
+	K_INT("engine.workers", engine_workers, "2", 1, 16, F_NO_RELOAD,
+	      "engine threads; each works on its own batch of returns (never two on one sale order)"),
+	K_INT("engine.batch_size", engine_batch_size, "20", 1, 200, F_NO_RELOAD,
+	      "returns a worker takes at once; each step reads and writes Odoo once for the whole batch"),
+	K_INT("engine.odoo_max_calls", engine_odoo_max_calls, "2", 1, 64, F_NO_RELOAD,
+	      "Odoo calls in flight at most, all workers together: the rest of Odoo's workers stay free for its users"),
 };
 
 /* Map sections: any key is allowed, each one a row of data. */

@@ -128,6 +128,9 @@ struct cfg {
 	int64_t engine_backoff_base_ms;
 	int64_t engine_backoff_max_ms;
 	int64_t engine_lease_s;
+	int64_t engine_workers;
+	int64_t engine_batch_size;
+	int64_t engine_odoo_max_calls;
 };
 
 #define CFG_PROBLEMS_MAX 64
