@@ -52,9 +52,12 @@ void engine_test_crash(const char *point)
 	}
 }
 
-void engine_ref(const struct work *wo, char *out, size_t len)
+void engine_ref(const struct work *wo, size_t k, size_t n, char *out, size_t len)
 {
-	snprintf(out, len, "RB %s", wo->rid);
+	if (n <= 1)
+		snprintf(out, len, "RB %s", wo->rid);
+	else
+		snprintf(out, len, "RB %s/%zu", wo->rid, k + 1);
 }
 
 enum err_code engine_audit(struct worker *wk, struct work *wo, const char *action,

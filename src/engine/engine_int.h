@@ -112,10 +112,12 @@ MUST_CHECK enum err_code engine_doc(struct worker *wk, struct work *wo,
 				    const char *name, const char *ref,
 				    struct err *e);
 
-/* Our reference for the return's documents: "RB <Rebound return id>".
- * Unique per return, so a search by it tells our documents of this
- * return from those of other returns of the same order. */
-void engine_ref(const struct work *wo, char *out, size_t len);
+/* Our reference for document k of n of one kind (return pickings: one
+ * per delivery; credit notes: one per invoice): "RB <Rebound return id>"
+ * when there is one, "RB <id>/<k+1>" when there are several. Unique per
+ * document, so a search by it tells our documents of this return from
+ * those of other returns of the same order, and from each other. */
+void engine_ref(const struct work *wo, size_t k, size_t n, char *out, size_t len);
 
 /* Tests only: when RETURNBRIDGE_TEST_ENGINE_CRASH names point, die at
  * once with _exit(137), as kill -9 would: "picking_created",

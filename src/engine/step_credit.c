@@ -51,8 +51,8 @@ static enum err_code line_taxes(struct work *wo, json_t *l, struct credit_tax *t
 
 /* Our computation of every received line; lines with nothing received
  * are refused. */
-static enum err_code make_plan(struct work *wo, struct plan *p, json_t *outcomes,
-			       struct err *e)
+static enum err_code make_plan(struct work *wo, int64_t invoice_id, struct plan *p,
+			       json_t *outcomes, struct err *e)
 {
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
 	struct credit_tax t[CREDIT_MAX_TAXES];
@@ -65,6 +65,8 @@ static enum err_code make_plan(struct work *wo, struct plan *p, json_t *outcomes
 
 	p->audit = json_array();
 	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
+		if (wr_int(l, "invoice_id") != invoice_id)
+			continue;
 		if (wr_int(l, "received") <= 0) {
 			json_array_append_new(outcomes, json_pack("[i,s]", (int)wr_int(l, "line_no"), "refused"));
 			continue;
@@ -108,30 +110,13 @@ static enum err_code make_plan(struct work *wo, struct plan *p, json_t *outcomes
 	return ERR_OK;
 }
 
-/* Our credit notes found by reference after an unknown outcome: ref ->
- * id of the first not cancelled. One call for the batch. */
-static enum err_code find_ours(struct worker *wk, const char *const *refs, size_t n,
-			       json_t *found, struct err *e)
-{
-	struct ops_credit_note *c = NULL;
-	size_t nc = 0, i;
-	enum err_code rc;
-
-	if (n == 0)
-		return ERR_OK;
-	rc = ops_credit_notes_by_ref(wk->odoo, refs, n, &c, &nc, e);
-	for (i = 0; rc == ERR_OK && i < nc; i++)
-		if (strcmp(c[i].state, "cancel") != 0 && !json_object_get(found, c[i].ref))
-			json_object_set_new(found, c[i].ref, json_integer(c[i].id));
-	free(c);
-	return rc;
-}
-
-/* A return of the batch and what the step knows of it. */
+/* One credit note of a return of the batch (one per invoice the return's
+ * received lines were charged on) and what the step knows of it. */
 struct crediting {
 	struct work *wo;
+	json_t *ce;                        /* its entry in the working record's "credits" */
 	struct plan p;
-	char ref[300];
+	const char *ref;
 	int64_t id;                        /* the credit note, once known */
 	struct ops_credit req;
 	bool fresh;                        /* created in this round: a draft */
@@ -139,7 +124,7 @@ struct crediting {
 };
 
 struct batch {
-	struct crediting **c;              /* the returns of one write call */
+	struct crediting **c;              /* the notes of one write call */
 	struct ops_credit *req;
 	int64_t *ids;
 };
@@ -160,128 +145,185 @@ static enum err_code post_some(struct worker *wk, size_t from, size_t n, void *a
 	return ops_moves_post(wk->odoo, &b->ids[from], n, e);
 }
 
+static bool live(const struct crediting *c)
+{
+	return c->go && c->wo->rc == ERR_OK;
+}
+
 static void fail(struct crediting *c, enum err_code rc, const struct err *e)
 {
 	work_fail(c->wo, rc, e);
 }
 
-/* Our plan, or a hold when nothing was received; 1 when it goes on. */
-static int plan_one(struct worker *wk, struct crediting *c, json_t *outcomes)
+/* Our plan for each of a return's credit notes, into cs[*k..]; a hold
+ * when nothing was received. The return's audit row says where every
+ * number came from. */
+static void plan_return(struct worker *wk, struct work *wo, struct crediting *cs,
+			size_t *k, json_t *outcomes)
 {
-	struct work *wo = c->wo;
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
+	json_t *ce, *audit = json_array();
 	struct step_exc x[1];
 	struct err e = ERR_INIT;
-	enum err_code rc;
+	enum err_code rc = ERR_OK;
+	size_t i, k0 = *k, planned = 0;
 
-	engine_ref(wo, c->ref, sizeof(c->ref));
-	rc = make_plan(wo, &c->p, outcomes, &e);
-	if (rc == ERR_OK && c->p.n == 0) {
+	json_array_foreach(json_object_get(wo->w, "credits"), i, ce) {
+		struct crediting *c = &cs[*k];
+
+		memset(c, 0, sizeof(*c));
+		c->wo = wo;
+		c->ce = ce;
+		c->ref = json_string_value(json_object_get(ce, "ref"));
+		rc = make_plan(wo, wr_int(ce, "invoice_id"), &c->p, outcomes, &e);
+		if (rc != ERR_OK)
+			break;
+		c->id = wr_int(ce, "id");
+		c->go = c->p.n > 0;
+		planned += c->p.n;
+		json_array_append_new(audit, json_pack("{s:s,s:I,s:O,s:I,s:I,s:I}", "ref", c->ref,
+			"invoice_id", (json_int_t)wr_int(ce, "invoice_id"), "lines", c->p.audit,
+			"untaxed_minor", (json_int_t)c->p.untaxed, "tax_minor", (json_int_t)c->p.tax,
+			"total_minor", (json_int_t)c->p.total));
+		(*k)++;
+	}
+	if (rc == ERR_OK && planned == 0) {
 		x[0] = (struct step_exc){ "nothing_received", "warehouse", "" };
-		snprintf(x[0].message, sizeof(x[0].message), "the return picking was validated with nothing received: nothing is credited; check with the warehouse, then close or release the return");
+		snprintf(x[0].message, sizeof(x[0].message), "the return picking was validated with nothing received: nothing is credited; check with the warehouse, then cancel or release the return");
 		json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
 		rc = engine_commit(wk, wo, RETFLOW_ON_HOLD, "hold",
 				   json_pack("{s:s}", "type", "nothing_received"), x, 1, &e);
 		wo->res = STEP_DONE;
-		if (rc != ERR_OK)
-			fail(c, rc, &e);
-		return 0;
+		for (i = k0; i < *k; i++)
+			cs[i].go = false;
+	} else if (rc == ERR_OK) {
+		rc = engine_audit(wk, wo, "credit_computed", json_pack("{s:o,s:i}",
+				  "credit_notes", audit, "decimals", decimals), &e);
+		audit = NULL;
 	}
-	if (rc == ERR_OK)
-		rc = engine_audit(wk, wo, "credit_computed", json_pack("{s:O,s:I,s:I,s:I,s:i}",
-				  "lines", c->p.audit, "untaxed_minor", (json_int_t)c->p.untaxed,
-				  "tax_minor", (json_int_t)c->p.tax, "total_minor", (json_int_t)c->p.total,
-				  "decimals", decimals), &e);
-	if (rc != ERR_OK) {
-		fail(c, rc, &e);
-		return 0;
-	}
-	c->id = wr_int(json_object_get(wo->w, "credit"), "id");
-	return 1;
+	json_decref(audit);
+	if (rc != ERR_OK)
+		work_fail(wo, rc, &e);
 }
 
-static enum err_code record_created(struct worker *wk, struct crediting *c, struct err *e)
+/* Our credit notes found by reference after an unknown outcome: ref ->
+ * id of the first not cancelled. One call for the batch. */
+static enum err_code find_ours(struct worker *wk, struct crediting *cs, size_t n,
+			       json_t *found, struct err *e)
 {
-	struct work *wo = c->wo;
+	const char **refs = calloc(n + 1, sizeof(*refs));
+	struct ops_credit_note *c = NULL;
+	size_t k = 0, nc = 0, i;
+	enum err_code rc = ERR_OK;
 
-	json_object_set_new(wo->w, "credit", json_pack("{s:I,s:s}", "id", (json_int_t)c->id,
-						       "ref", c->ref));
-	if (engine_doc(wk, wo, "credit_note", c->id, NULL, c->ref, e) != ERR_OK)
-		return e->code;
-	return engine_commit(wk, wo, wo->state, "credit_note_created",
-			     json_pack("{s:I,s:s}", "credit_note_id", (json_int_t)c->id, "ref", c->ref),
-			     NULL, 0, e);
+	if (!refs)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		if (live(&cs[i]) && !cs[i].id && json_is_true(json_object_get(cs[i].ce, "pending")))
+			refs[k++] = cs[i].ref;
+	if (k)
+		rc = ops_credit_notes_by_ref(wk->odoo, refs, k, &c, &nc, e);
+	for (i = 0; rc == ERR_OK && i < nc; i++)
+		if (strcmp(c[i].state, "cancel") != 0 && !json_object_get(found, c[i].ref))
+			json_object_set_new(found, c[i].ref, json_integer(c[i].id));
+	free(c);
+	free(refs);
+	return rc;
 }
 
-/* The intent of a create, committed before it is sent; the request. */
-static enum err_code prepare_create(struct worker *wk, struct crediting *c, struct err *e)
+static void fill_req(struct crediting *c)
 {
-	struct work *wo = c->wo;
-	json_t *order = json_object_get(wo->w, "order");
+	json_t *order = json_object_get(c->wo->w, "order");
 
-	json_object_set_new(wo->w, "credit", json_pack("{s:b}", "pending", 1));
 	memset(&c->req, 0, sizeof(c->req));
 	c->req.ref = c->ref;
 	c->req.invoice_origin = json_string_value(json_object_get(order, "name"));
 	c->req.partner_id = wr_int(order, "partner_id");
-	c->req.reversed_entry_id = wr_int(json_array_get(json_object_get(wo->w, "lines"), 0),
-					  "invoice_id");
+	c->req.reversed_entry_id = wr_int(c->ce, "invoice_id");
 	c->req.lines = c->p.cl;
 	c->req.nlines = c->p.n;
-	return engine_commit(wk, wo, wo->state, "odoo_write",
-			     json_pack("{s:s,s:s,s:s}", "model", "account.move",
-				       "method", "create", "ref", c->ref), NULL, 0, e);
+}
+
+/* Record the ids known of a return's credit notes (state unchanged). */
+static enum err_code record_ids(struct worker *wk, struct work *wo, struct crediting *cs,
+				size_t n, struct err *e)
+{
+	json_t *made = json_array();
+	enum err_code rc = ERR_OK;
+	size_t i;
+
+	for (i = 0; i < n && rc == ERR_OK; i++) {
+		if (cs[i].wo != wo || !cs[i].id || wr_int(cs[i].ce, "id"))
+			continue;
+		wr_set_int(cs[i].ce, "id", cs[i].id);
+		json_object_del(cs[i].ce, "pending");
+		rc = engine_doc(wk, wo, "credit_note", cs[i].id, NULL, cs[i].ref, e);
+		json_array_append_new(made, json_pack("{s:I,s:s}", "credit_note_id",
+						      (json_int_t)cs[i].id, "ref", cs[i].ref));
+	}
+	if (rc == ERR_OK && json_array_size(made))
+		return engine_commit(wk, wo, wo->state, "credit_note_created",
+				     json_pack("{s:o}", "credit_notes", made), NULL, 0, e);
+	json_decref(made);
+	return rc;
 }
 
 /* Every credit note of the batch under our reference: found after an
  * unknown outcome, or created now in one call. */
-static void ensure_created(struct worker *wk, struct crediting *cs, size_t n)
+static void ensure_created(struct worker *wk, struct work **wos, size_t nw,
+			   struct crediting *cs, size_t n)
 {
-	const char **refs = calloc(n + 1, sizeof(*refs));
 	struct batch b = { calloc(n + 1, sizeof(*b.c)), calloc(n + 1, sizeof(*b.req)),
 			   calloc(n + 1, sizeof(*b.ids)) };
 	enum err_code *rcs = calloc(n + 1, sizeof(*rcs)), rc = ERR_OK;
 	struct err *errs = calloc(n + 1, sizeof(*errs)), e = ERR_INIT;
 	json_t *found = json_object();
-	size_t k = 0, i;
+	size_t k = 0, i, w;
 
-	if (!refs || !b.c || !b.req || !b.ids || !rcs || !errs) {
+	if (!b.c || !b.req || !b.ids || !rcs || !errs) {
 		rc = err_set(&e, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (cs[i].go && cs[i].wo->rc == ERR_OK && !cs[i].id &&
-		    json_is_true(json_object_get(json_object_get(cs[i].wo->w, "credit"), "pending")))
-			refs[k++] = cs[i].ref;
-	rc = find_ours(wk, refs, k, found, &e);
+	rc = find_ours(wk, cs, n, found, &e);
 	if (rc != ERR_OK)
 		goto out;
-	for (k = 0, i = 0; i < n; i++) {
-		struct crediting *c = &cs[i];
-		bool pending = json_is_true(json_object_get(json_object_get(c->wo->w, "credit"), "pending"));
+	for (w = 0; w < nw; w++) {
+		json_t *refs = json_array();
+		size_t k0 = k;
 
-		if (!c->go || c->wo->rc != ERR_OK || c->id)
-			continue;
-		c->id = json_integer_value(json_object_get(found, c->ref));
-		if (pending && engine_audit(wk, c->wo, "search_before_retry",
-					    json_pack("{s:s,s:s,s:I}", "model", "account.move",
-						      "ref", c->ref, "found", (json_int_t)c->id),
-					    &e) != ERR_OK) {
-			fail(c, e.code, &e);
-			continue;
-		}
-		if (c->id) {
-			if (record_created(wk, c, &e) != ERR_OK)
+		for (i = 0; i < n && wos[w]->rc == ERR_OK; i++) {
+			struct crediting *c = &cs[i];
+
+			if (c->wo != wos[w] || !live(c) || c->id)
+				continue;
+			c->id = json_integer_value(json_object_get(found, c->ref));
+			if (json_is_true(json_object_get(c->ce, "pending")) &&
+			    engine_audit(wk, c->wo, "search_before_retry",
+					 json_pack("{s:s,s:s,s:I}", "model", "account.move",
+						   "ref", c->ref, "found", (json_int_t)c->id),
+					 &e) != ERR_OK) {
 				fail(c, e.code, &e);
-			continue;
+				break;
+			}
+			if (c->id)
+				continue;
+			/* the intent first, committed: after a crash we search */
+			json_object_set_new(c->ce, "pending", json_true());
+			fill_req(c);
+			json_array_append_new(refs, json_string(c->ref));
+			b.c[k] = c;
+			b.req[k++] = c->req;
 		}
-		if (prepare_create(wk, c, &e) != ERR_OK) {
-			fail(c, e.code, &e);
-			continue;
-		}
-		b.c[k] = c;
-		b.req[k] = c->req;
-		k++;
+		if (wos[w]->rc == ERR_OK && record_ids(wk, wos[w], cs, n, &e) != ERR_OK)
+			work_fail(wos[w], e.code, &e);
+		if (wos[w]->rc == ERR_OK && k > k0 &&
+		    engine_commit(wk, wos[w], wos[w]->state, "odoo_write",
+				  json_pack("{s:s,s:s,s:O}", "model", "account.move", "method",
+					    "create", "refs", refs), NULL, 0, &e) != ERR_OK)
+			work_fail(wos[w], e.code, &e);
+		if (wos[w]->rc != ERR_OK)
+			k = k0;
+		json_decref(refs);
 	}
 	if (k == 0)
 		goto out;
@@ -294,16 +336,16 @@ static void ensure_created(struct worker *wk, struct crediting *cs, size_t n)
 		}
 		b.c[i]->id = b.ids[i];
 		b.c[i]->fresh = true;
-		if (record_created(wk, b.c[i], &errs[i]) != ERR_OK)
-			fail(b.c[i], errs[i].code, &errs[i]);
 	}
+	for (w = 0; w < nw; w++)
+		if (record_ids(wk, wos[w], cs, n, &e) != ERR_OK)
+			work_fail(wos[w], e.code, &e);
 out:
 	if (rc != ERR_OK)
 		for (i = 0; i < n; i++)
 			if (cs[i].go && !cs[i].id)
 				fail(&cs[i], rc, &e);
 	json_decref(found);
-	free(refs);
 	free(b.c);
 	free(b.req);
 	free(b.ids);
@@ -323,7 +365,7 @@ static enum err_code read_notes(struct worker *wk, struct crediting *cs, size_t 
 	if (!ids)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++)
-		if (cs[i].go && cs[i].wo->rc == ERR_OK && cs[i].id)
+		if (live(&cs[i]) && cs[i].id)
 			ids[k++] = cs[i].id;
 	rc = k ? ops_credit_notes_read(wk->odoo, ids, k, &c, &nc, e) : ERR_OK;
 	for (i = 0; rc == ERR_OK && i < n; i++) {
@@ -354,7 +396,7 @@ static void ensure_posted(struct worker *wk, struct crediting *cs, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (cs[i].go && cs[i].wo->rc == ERR_OK && !cs[i].fresh)
+		if (live(&cs[i]) && !cs[i].fresh)
 			all_fresh = false;
 	/* what was made this round is a draft: no need to read it first */
 	if (!all_fresh) {
@@ -365,7 +407,7 @@ static void ensure_posted(struct worker *wk, struct crediting *cs, size_t n,
 	for (i = 0; i < n; i++) {
 		struct crediting *c = &cs[i];
 
-		if (!c->go || c->wo->rc != ERR_OK)
+		if (!live(c) || !c->id)
 			continue;
 		if (!c->fresh && !notes[i].id) {
 			fail(c, err_set(&e, ERR_NOT_FOUND, "credit note %lld is gone from Odoo",
@@ -374,6 +416,8 @@ static void ensure_posted(struct worker *wk, struct crediting *cs, size_t n,
 		}
 		if (!c->fresh && strcmp(notes[i].state, "draft") != 0)
 			continue;
+		if (!wk->cfg->engine_post_credit_notes)
+			continue;    /* finance posts them */
 		if (engine_audit(wk, c->wo, "odoo_write", json_pack("{s:s,s:s,s:I}", "model",
 				 "account.move", "method", "action_post", "id", (json_int_t)c->id),
 				 &e) != ERR_OK) {
@@ -393,7 +437,7 @@ static void ensure_posted(struct worker *wk, struct crediting *cs, size_t n,
 out:
 	if (rc != ERR_OK)
 		for (i = 0; i < n; i++)
-			if (cs[i].go)
+			if (live(&cs[i]))
 				fail(&cs[i], rc, &e);
 	free(b.c);
 	free(b.ids);
@@ -401,34 +445,69 @@ out:
 	free(errs);
 }
 
-/* Odoo's totals against ours, the lines' outcomes, CREDITED. */
-static enum err_code conclude(struct worker *wk, struct crediting *c,
-			      const struct ops_credit_note *note, json_t *outcomes,
+/* Odoo's totals against ours for every credit note of a return, the lines'
+ * outcomes; CREDITED, or CREDIT_DRAFT while finance has drafts to post. */
+static enum err_code conclude(struct worker *wk, struct work *wo, struct crediting *cs,
+			      size_t n, const struct ops_credit_note *notes, json_t *outcomes,
 			      struct err *e)
 {
-	struct work *wo = c->wo;
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
-	struct step_exc x[1];
+	struct step_exc x[8];
+	json_t *docs = json_array(), *o;
+	bool drafts = false;
 	char a[32], b[32];
-	enum err_code rc;
-	json_t *o;
+	enum err_code rc = ERR_OK;
 	size_t i;
 	int nx = 0;
 
-	if (strcmp(note->state, "posted") != 0)
-		return err_set(e, ERR_REJECTED, "credit note %lld is %s after posting",
-			       (long long)c->id, note->state[0] ? note->state : "gone");
-	if (note->amount_untaxed != c->p.untaxed || note->amount_tax != c->p.tax ||
-	    note->amount_total != c->p.total) {
-		x[0] = (struct step_exc){ "valuation_mismatch", "finance", "" };
-		snprintf(x[0].message, sizeof(x[0].message), "credit note %s totals %s in Odoo, returnbridge computed %s from the original sale lines: check the credit note's lines before the refund is paid",
-			 note->name, money_format(note->amount_total, decimals, a, sizeof(a)),
-			 money_format(c->p.total, decimals, b, sizeof(b)));
-		nx = 1;
+	for (i = 0; i < n; i++) {
+		const struct ops_credit_note *note = &notes[i];
+		struct crediting *c = &cs[i];
+
+		if (c->wo != wo || !c->go)
+			continue;
+		if (strcmp(note->state, "draft") == 0 && !wk->cfg->engine_post_credit_notes) {
+			drafts = true;
+			continue;
+		}
+		if (strcmp(note->state, "posted") != 0) {
+			rc = err_set(e, ERR_REJECTED, "credit note %lld is %s after posting",
+				     (long long)c->id, note->state[0] ? note->state : "gone");
+			break;
+		}
+		if ((note->amount_untaxed != c->p.untaxed || note->amount_tax != c->p.tax ||
+		     note->amount_total != c->p.total) && nx < 8) {
+			x[nx] = (struct step_exc){ "valuation_mismatch", "finance", "" };
+			snprintf(x[nx].message, sizeof(x[nx].message), "credit note %s totals %s in Odoo, returnbridge computed %s from the original sale lines: check the credit note's lines before the refund is paid",
+				 note->name, money_format(note->amount_total, decimals, a, sizeof(a)),
+				 money_format(c->p.total, decimals, b, sizeof(b)));
+			nx++;
+		}
+		json_object_set_new(c->ce, "name", json_string(note->name));
+		wr_set_int(c->ce, "amount_total", note->amount_total);
+		json_object_set_new(c->ce, "payment_state", json_string(note->payment_state));
+		if (rc == ERR_OK)
+			rc = engine_doc(wk, wo, "credit_note", c->id, note->name, c->ref, e);
+		json_array_append_new(docs, json_pack(
+			"{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:s}", "credit_note", note->name,
+			"credit_note_id", (json_int_t)c->id,
+			"odoo", "untaxed", (json_int_t)note->amount_untaxed, "tax", (json_int_t)note->amount_tax,
+			"total", (json_int_t)note->amount_total,
+			"ours", "untaxed", (json_int_t)c->p.untaxed, "tax", (json_int_t)c->p.tax,
+			"total", (json_int_t)c->p.total, "payment_state", note->payment_state));
 	}
-	json_object_set_new(json_object_get(wo->w, "credit"), "name", json_string(note->name));
-	wr_set_int(json_object_get(wo->w, "credit"), "amount_total", note->amount_total);
-	rc = engine_doc(wk, wo, "credit_note", c->id, note->name, c->ref, e);
+	if (rc == ERR_OK && drafts) {
+		/* finance posts: look again at the next poll */
+		if (!json_is_true(json_object_get(wo->w, "drafts_waiting"))) {
+			json_object_set_new(wo->w, "drafts_waiting", json_true());
+			rc = engine_commit(wk, wo, wo->state, "credit_note_draft",
+					   json_pack("{s:O}", "credit_notes", docs), NULL, 0, e);
+		}
+		json_decref(docs);
+		if (rc == ERR_OK)
+			wo->res = STEP_WAIT;
+		return rc;
+	}
 	json_array_foreach(outcomes, i, o) {
 		if (rc != ERR_OK)
 			break;
@@ -436,13 +515,10 @@ static enum err_code conclude(struct worker *wk, struct crediting *c,
 					json_string_value(json_array_get(o, 1)), e);
 	}
 	if (rc == ERR_OK)
-		rc = engine_commit(wk, wo, RETFLOW_CREDITED, "credited", json_pack(
-			"{s:s,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:b}", "credit_note", note->name,
-			"credit_note_id", (json_int_t)c->id,
-			"odoo", "untaxed", (json_int_t)note->amount_untaxed, "tax", (json_int_t)note->amount_tax,
-			"total", (json_int_t)note->amount_total,
-			"ours", "untaxed", (json_int_t)c->p.untaxed, "tax", (json_int_t)c->p.tax,
-			"total", (json_int_t)c->p.total, "agree", nx == 0), x, nx, e);
+		rc = engine_commit(wk, wo, RETFLOW_CREDITED, "credited",
+				   json_pack("{s:O,s:b}", "credit_notes", docs, "agree", nx == 0),
+				   x, nx, e);
+	json_decref(docs);
 	if (rc == ERR_OK)
 		wo->res = STEP_NEXT;
 	return rc;
@@ -450,43 +526,43 @@ static enum err_code conclude(struct worker *wk, struct crediting *c,
 
 void step_credit(struct worker *wk, struct work **wos, size_t n)
 {
-	struct crediting *cs = calloc(n + 1, sizeof(*cs));
-	struct ops_credit_note *notes = calloc(n + 1, sizeof(*notes));
+	size_t max = 0, nc = 0, i;
+	struct crediting *cs;
+	struct ops_credit_note *notes;
 	json_t **outcomes = calloc(n + 1, sizeof(*outcomes));
 	struct err e = ERR_INIT;
 	enum err_code rc;
-	size_t i, go = 0;
 
+	for (i = 0; i < n; i++)
+		max += json_array_size(json_object_get(wos[i]->w, "credits"));
+	cs = calloc(max + 1, sizeof(*cs));
+	notes = calloc(max + 1, sizeof(*notes));
 	if (!cs || !notes || !outcomes) {
 		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		cs[i].wo = wos[i];
 		outcomes[i] = json_array();
-		cs[i].go = plan_one(wk, &cs[i], outcomes[i]) == 1;
-		go += cs[i].go;
+		plan_return(wk, wos[i], cs, &nc, outcomes[i]);
 	}
-	if (go == 0)
-		goto out;
-	ensure_created(wk, cs, n);
-	ensure_posted(wk, cs, n, notes);
-	rc = read_notes(wk, cs, n, notes, &e);
+	ensure_created(wk, wos, n, cs, nc);
+	ensure_posted(wk, cs, nc, notes);
+	rc = read_notes(wk, cs, nc, notes, &e);
 	for (i = 0; i < n; i++) {
 		struct err e1 = ERR_INIT;
 
-		if (!cs[i].go || cs[i].wo->rc != ERR_OK || !cs[i].id)
+		if (wos[i]->rc != ERR_OK || wos[i]->res != STEP_NEXT)
 			continue;
 		if (rc != ERR_OK)
-			fail(&cs[i], rc, &e);
-		else if (conclude(wk, &cs[i], &notes[i], outcomes[i], &e1) != ERR_OK)
-			fail(&cs[i], e1.code, &e1);
+			work_fail(wos[i], rc, &e);
+		else if (conclude(wk, wos[i], cs, nc, notes, outcomes[i], &e1) != ERR_OK)
+			work_fail(wos[i], e1.code, &e1);
 	}
 out:
-	for (i = 0; cs && outcomes && i < n; i++) {
+	for (i = 0; cs && i < nc; i++)
 		json_decref(cs[i].p.audit);
+	for (i = 0; outcomes && i < n; i++)
 		json_decref(outcomes[i]);
-	}
 	free(cs);
 	free(notes);
 	free(outcomes);

@@ -93,6 +93,33 @@ static enum err_code split_moves(struct facts *f, struct ops_move *mv, size_t nm
 	return ERR_OK;
 }
 
+/* Done deliveries and all incoming pickings of the orders, one call. */
+static enum err_code read_pickings(struct worker *wk, const int64_t *ids, size_t n,
+				   struct facts *f, struct err *e)
+{
+	struct ops_picking *p = NULL;
+	size_t np = 0, i;
+	enum err_code rc;
+
+	rc = ops_pickings_of_orders(wk->odoo, ids, n, &p, &np, e);
+	if (rc != ERR_OK)
+		return rc;
+	f->dl = calloc(np + 1, sizeof(*f->dl));
+	f->rp = calloc(np + 1, sizeof(*f->rp));
+	if (!f->dl || !f->rp) {
+		free(p);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < np; i++) {
+		if (strcmp(p[i].type_code, "outgoing") == 0)
+			f->dl[f->ndl++] = p[i];
+		else
+			f->rp[f->nrp++] = p[i];
+	}
+	free(p);
+	return ERR_OK;
+}
+
 /* Everything Odoo knows of the orders of a batch of returns: one call per
  * kind of document, whatever the number of returns. */
 static enum err_code read_facts(struct worker *wk, struct work **wos, size_t n,
@@ -130,9 +157,7 @@ static enum err_code read_facts(struct worker *wk, struct work **wos, size_t n,
 	}
 	rc = ops_sale_lines(wk->odoo, ids, f->norder, &f->sl, &f->nsl, e);
 	if (rc == ERR_OK)
-		rc = ops_deliveries_done(wk->odoo, ids, f->norder, &f->dl, &f->ndl, e);
-	if (rc == ERR_OK)
-		rc = ops_returns_of_orders(wk->odoo, ids, f->norder, &f->rp, &f->nrp, e);
+		rc = read_pickings(wk, ids, f->norder, f, e);
 	if (rc == ERR_OK)
 		rc = ops_credit_notes_by_origin(wk->odoo, names, f->norder, &f->cn, &f->ncn, e);
 	if (rc != ERR_OK)
@@ -510,22 +535,24 @@ static enum err_code store_outcomes(struct worker *wk, struct work *wo, json_t *
 	return rc;
 }
 
-/* All kept lines come from one delivery and one invoice (part 1). */
-static const char *one_delivery_one_invoice(json_t *lines)
+/* The distinct values of an id field of the lines, ascending. */
+static size_t distinct_ids(json_t *lines, const char *key, int64_t *out, size_t max)
 {
-	int64_t d = 0, inv = 0;
+	size_t n = 0, i, j;
 	json_t *l;
-	size_t i;
 
 	json_array_foreach(lines, i, l) {
-		if ((d && wr_int(l, "delivery_id") != d))
-			return "the lines come from several deliveries";
-		if (inv && wr_int(l, "invoice_id") != inv)
-			return "the lines were invoiced on several invoices";
-		d = wr_int(l, "delivery_id");
-		inv = wr_int(l, "invoice_id");
+		int64_t v = wr_int(l, key);
+
+		for (j = 0; j < n && out[j] != v; j++)
+			;
+		if (j < n || n == max)
+			continue;
+		for (j = n++; j > 0 && out[j - 1] > v; j--)
+			out[j] = out[j - 1];
+		out[j] = v;
 	}
-	return NULL;
+	return n;
 }
 
 static enum err_code hold_with(struct worker *wk, struct work *wo, struct mapping *m,
@@ -539,10 +566,11 @@ static enum err_code hold_with(struct worker *wk, struct work *wo, struct mappin
 			     m->exc, m->nexc, e);
 }
 
+#define MAX_DOCS 16      /* deliveries or invoices one return's lines come from */
+
 struct matching {
 	struct work *wo;
 	const struct ops_order *order;
-	const struct ops_picking *delivery;
 	struct mapping m;
 	bool go;                           /* mapped; waits for the shared reads */
 };
@@ -555,10 +583,8 @@ static enum err_code match_one(struct worker *wk, struct facts *f, struct matchi
 	struct work *wo = mt->wo;
 	struct mapping *m = &mt->m;
 	char msg[768];
-	const char *why;
 	size_t norder, i;
 	json_t *rl;
-	int64_t did;
 	enum err_code rc;
 
 	wo->res = STEP_DONE;
@@ -583,38 +609,81 @@ static enum err_code match_one(struct worker *wk, struct facts *f, struct matchi
 	json_array_foreach(wo->lines, i, rl)
 		map_line(wk, f, mt->order, rl, m);
 	json_object_set_new(wo->w, "lines", json_incref(m->lines));
-	why = one_delivery_one_invoice(m->lines);
-	if (json_array_size(m->lines) == 0 || why) {
-		if (why)
-			snprintf(msg, sizeof(msg), "%s: returnbridge makes one return picking and one credit note per return; handle this return by hand in Odoo",
-				 why);
-		else
-			snprintf(msg, sizeof(msg), "no line of the return can be returned (see the other exceptions)");
+	if (json_array_size(m->lines) == 0) {
+		snprintf(msg, sizeof(msg), "no line of the return can be returned (see the other exceptions)");
 		rc = store_outcomes(wk, wo, m->outcomes, e);
 		if (rc == ERR_OK)
-			rc = hold_with(wk, wo, m, why ? "unsupported_return" : "nothing_to_return",
-				       "support", msg, e);
+			rc = hold_with(wk, wo, m, "nothing_to_return", "support", msg, e);
 		return rc;
 	}
-	did = wr_int(json_array_get(m->lines, 0), "delivery_id");
-	for (i = 0; i < f->ndl && f->dl[i].id != did; i++)
-		;
-	if (i == f->ndl)
-		BUG("delivery %lld not read", (long long)did);
-	mt->delivery = &f->dl[i];
 	mt->go = true;
+	return ERR_OK;
+}
+
+static const struct ops_picking *delivery_of(const struct facts *f, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < f->ndl; i++)
+		if (f->dl[i].id == id)
+			return &f->dl[i];
+	BUG("delivery %lld not read", (long long)id);
+}
+
+/* One return picking per delivery the lines came from, one credit note
+ * per invoice that charged them; each with its own reference, so a
+ * search after an unknown outcome finds exactly that document. */
+static enum err_code plan_documents(struct worker *wk, struct work *wo,
+				    const struct facts *f, struct err *e)
+{
+	json_t *lines = json_object_get(wo->w, "lines");
+	json_t *dls = json_array(), *pks = json_array(), *cns = json_array();
+	int64_t ids[MAX_DOCS];
+	size_t n, i;
+	char key[32], ref[300];
+
+	n = distinct_ids(lines, "delivery_id", ids, MAX_DOCS);
+	for (i = 0; i < n; i++) {
+		const struct ops_picking *d = delivery_of(f, ids[i]);
+		int64_t rtype;
+
+		snprintf(key, sizeof(key), "%lld", (long long)d->picking_type_id);
+		rtype = json_integer_value(json_object_get(wk->rtypes, key));
+		if (!rtype) {
+			json_decref(dls);
+			json_decref(pks);
+			json_decref(cns);
+			return err_set(e, ERR_REJECTED, "delivery type of %s has no return type in Odoo (Inventory > Configuration > Operation Types)",
+				       d->name);
+		}
+		json_array_append_new(dls, json_pack(
+			"{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)d->id, "name", d->name,
+			"return_type_id", (json_int_t)rtype, "partner_id", (json_int_t)d->partner_id,
+			"location_id", (json_int_t)d->location_dest_id));
+		engine_ref(wo, i, n, ref, sizeof(ref));
+		json_array_append_new(pks, json_pack("{s:I,s:s}", "delivery_id", (json_int_t)d->id,
+						     "ref", ref));
+	}
+	n = distinct_ids(lines, "invoice_id", ids, MAX_DOCS);
+	for (i = 0; i < n; i++) {
+		engine_ref(wo, i, n, ref, sizeof(ref));
+		json_array_append_new(cns, json_pack("{s:I,s:s}", "invoice_id", (json_int_t)ids[i],
+						     "ref", ref));
+	}
+	json_object_set_new(wo->w, "deliveries", dls);
+	json_object_set_new(wo->w, "pickings", pks);
+	json_object_set_new(wo->w, "credits", cns);
 	return ERR_OK;
 }
 
 /* Locations, taxes and the delivery's return type into the working
  * record, then MATCHED. */
-static enum err_code finish_one(struct worker *wk, struct matching *mt, struct err *e)
+static enum err_code finish_one(struct worker *wk, const struct facts *f,
+			       struct matching *mt, struct err *e)
 {
 	struct work *wo = mt->wo;
 	json_t *locs = json_object(), *taxes = json_object(), *l, *t;
-	const struct ops_picking *d = mt->delivery;
 	char key[32];
-	int64_t rtype;
 	enum err_code rc = ERR_OK;
 	size_t i, j;
 
@@ -636,19 +705,11 @@ static enum err_code finish_one(struct worker *wk, struct matching *mt, struct e
 			if (json_object_get(wk->taxes, key))
 				json_object_set(taxes, key, json_object_get(wk->taxes, key));
 		}
-	snprintf(key, sizeof(key), "%lld", (long long)d->picking_type_id);
-	rtype = json_integer_value(json_object_get(wk->rtypes, key));
-	if (!rtype) {
-		rc = err_set(e, ERR_REJECTED, "delivery type of %s has no return type in Odoo (Inventory > Configuration > Operation Types)",
-			     d->name);
-		goto out;
-	}
 	json_object_set(wo->w, "locations", locs);
 	json_object_set(wo->w, "taxes", taxes);
-	json_object_set_new(wo->w, "delivery", json_pack(
-		"{s:I,s:s,s:I,s:I,s:I}", "id", (json_int_t)d->id, "name", d->name,
-		"return_type_id", (json_int_t)rtype, "partner_id", (json_int_t)d->partner_id,
-		"location_id", (json_int_t)d->location_dest_id));
+	rc = plan_documents(wk, wo, f, e);
+	if (rc != ERR_OK)
+		goto out;
 	rc = store_outcomes(wk, wo, mt->m.outcomes, e);
 	if (rc == ERR_OK)
 		rc = engine_commit(wk, wo, RETFLOW_MATCHED, "matched",
@@ -666,11 +727,11 @@ out:
 
 /* The shared reads of what the mapped returns need and the worker does not
  * know yet: at most one call each for locations, taxes, return types. */
-static enum err_code shared_reads(struct worker *wk, struct matching *mt, size_t n,
-				  struct err *e)
+static enum err_code shared_reads(struct worker *wk, const struct facts *f,
+				  struct matching *mt, size_t n, struct err *e)
 {
 	const char **names = calloc(n * 9 + 2, sizeof(*names));
-	int64_t *types = calloc(n + 1, sizeof(*types));
+	int64_t *types = calloc(n * 64 + 1, sizeof(*types));     /* a line each */
 	json_t *taxes = json_array(), *l, *t;
 	size_t nn = 0, nt = 0, i, j, k;
 	enum err_code rc;
@@ -685,7 +746,8 @@ static enum err_code shared_reads(struct worker *wk, struct matching *mt, size_t
 			continue;
 		for (j = 0; j < (size_t)mt[i].m.nnames; j++)
 			names[nn++] = mt[i].m.names[j];
-		types[nt++] = mt[i].delivery->picking_type_id;
+		json_array_foreach(json_object_get(mt[i].wo->w, "lines"), j, l)
+			types[nt++] = delivery_of(f, wr_int(l, "delivery_id"))->picking_type_id;
 		json_array_foreach(json_object_get(mt[i].wo->w, "lines"), j, l)
 			json_array_foreach(json_object_get(l, "tax_ids"), k, t)
 				json_array_append(taxes, t);
@@ -730,11 +792,11 @@ void step_match(struct worker *wk, struct work **wos, size_t n)
 			work_fail(wos[i], rc, &e);
 		rc = ERR_OK;
 	}
-	rc = shared_reads(wk, mt, n, &e);
+	rc = shared_reads(wk, &f, mt, n, &e);
 	for (i = 0; i < n; i++) {
 		if (mt[i].go && rc == ERR_OK) {
 			struct err e1 = ERR_INIT;
-			enum err_code rc1 = finish_one(wk, &mt[i], &e1);
+			enum err_code rc1 = finish_one(wk, &f, &mt[i], &e1);
 
 			if (rc1 != ERR_OK)
 				work_fail(wos[i], rc1, &e1);

@@ -1,7 +1,6 @@
-/* step_picking: MATCHED -> AWAITING_RECEIPT (create the return picking,
- * exactly once) and AWAITING_RECEIPT -> RECEIVED (read what the warehouse
- * validated: quantities and final locations; Odoo's disposition wins and a
- * disagreement with Rebound is an exception). */
+/* step_picking: MATCHED -> AWAITING_RECEIPT: the return pickings of a
+ * batch of returns (one per delivery the lines came from) in one create,
+ * each exactly once (I3). */
 #define LOG_COMPONENT "engine"
 #include "engine/engine_int.h"
 
@@ -26,80 +25,96 @@ static int64_t location_id(const struct work *wo, const char *name)
 static enum err_code find_ours(struct worker *wk, struct work **wos, size_t n,
 			       json_t *found, struct err *e)
 {
-	const char **refs = calloc(n + 1, sizeof(*refs));
-	char (*buf)[300] = calloc(n + 1, sizeof(*buf));
+	const char **refs = NULL;
 	struct ops_picking *p = NULL;
-	size_t k = 0, np = 0, i;
+	size_t k = 0, max = 0, np = 0, i, j;
 	enum err_code rc = ERR_OK;
+	json_t *pk;
 
-	if (!refs || !buf) {
-		rc = err_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		json_t *pk = json_object_get(wos[i]->w, "picking");
-
-		if (wos[i]->rc == ERR_OK && json_is_true(json_object_get(pk, "pending"))) {
-			engine_ref(wos[i], buf[k], sizeof(buf[k]));
-			refs[k] = buf[k];
-			k++;
-		}
-	}
+	for (i = 0; i < n; i++)
+		max += json_array_size(json_object_get(wos[i]->w, "pickings"));
+	refs = calloc(max + 1, sizeof(*refs));
+	if (!refs)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		json_array_foreach(json_object_get(wos[i]->w, "pickings"), j, pk)
+			if (!wr_int(pk, "id") && json_is_true(json_object_get(pk, "pending")))
+				refs[k++] = json_string_value(json_object_get(pk, "ref"));
 	if (k)
 		rc = ops_pickings_by_ref(wk->odoo, refs, k, &p, &np, e);
 	for (i = 0; rc == ERR_OK && i < np; i++)
 		if (strcmp(p[i].state, "cancel") != 0 && !json_object_get(found, p[i].origin))
 			json_object_set_new(found, p[i].origin, json_integer(p[i].id));
-out:
 	free(p);
 	free(refs);
-	free(buf);
 	return rc;
 }
 
+/* One picking to create: which return, which entry of its "pickings". */
+struct to_make {
+	struct work *wo;
+	json_t *pk;
+};
+
 struct creating {
-	struct work **wos;                 /* the returns to create for, in order */
+	struct to_make *tm;
 	struct ops_return *req;
-	struct ops_return_line *rl;        /* MAX_LINES per return */
-	char (*ref)[300];
+	struct ops_return_line *rl;        /* MAX_LINES per picking */
 	int64_t *ids;
 };
 
+static json_t *delivery(const struct work *wo, int64_t id)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "deliveries"), i, d)
+		if (wr_int(d, "id") == id)
+			return d;
+	return NULL;
+}
+
+/* The create request of picking i: the lines of its delivery. */
 static enum err_code fill_req(struct creating *c, size_t i, struct err *e)
 {
-	struct work *wo = c->wos[i];
-	json_t *lines = json_object_get(wo->w, "lines"), *dl = json_object_get(wo->w, "delivery");
+	struct work *wo = c->tm[i].wo;
+	json_t *pk = c->tm[i].pk;
+	int64_t did = wr_int(pk, "delivery_id");
+	json_t *dl = delivery(wo, did), *l;
 	struct ops_return_line *rl = &c->rl[i * MAX_LINES];
 	struct ops_return *req = &c->req[i];
-	json_t *l;
-	size_t j;
+	size_t j, k = 0;
 
-	if (json_array_size(lines) > MAX_LINES)
-		return err_set(e, ERR_INVALID, "%zu lines on one return (at most %d)",
-			       json_array_size(lines), MAX_LINES);
-	json_array_foreach(lines, j, l) {
-		memset(&rl[j], 0, sizeof(rl[j]));
-		rl[j].delivery_move_id = wr_int(l, "delivery_move_id");
-		rl[j].product_id = wr_int(l, "product_id");
-		rl[j].product_uom = wr_int(l, "uom");
-		rl[j].sale_line_id = wr_int(l, "sale_line_id");
-		rl[j].group_id = wr_int(l, "group_id");
-		rl[j].warehouse_id = wr_int(l, "warehouse_id");
-		rl[j].qty = wr_int(l, "qty");
-		rl[j].location_dest_id = location_id(wo, json_string_value(
+	if (!dl)
+		return err_set(e, ERR_INTERNAL, "return %s: delivery %lld not in the working record",
+			       wo->rid, (long long)did);
+	json_array_foreach(json_object_get(wo->w, "lines"), j, l) {
+		if (wr_int(l, "delivery_id") != did)
+			continue;
+		if (k == MAX_LINES)
+			return err_set(e, ERR_INVALID, "more than %d lines from one delivery", MAX_LINES);
+		memset(&rl[k], 0, sizeof(rl[k]));
+		rl[k].delivery_move_id = wr_int(l, "delivery_move_id");
+		rl[k].product_id = wr_int(l, "product_id");
+		rl[k].product_uom = wr_int(l, "uom");
+		rl[k].sale_line_id = wr_int(l, "sale_line_id");
+		rl[k].group_id = wr_int(l, "group_id");
+		rl[k].warehouse_id = wr_int(l, "warehouse_id");
+		rl[k].qty = wr_int(l, "qty");
+		rl[k].location_dest_id = location_id(wo, json_string_value(
 			json_object_get(json_object_get(l, "dest"), "location")));
+		k++;
 	}
-	engine_ref(wo, c->ref[i], sizeof(c->ref[i]));
 	memset(req, 0, sizeof(*req));
-	req->ref = c->ref[i];
-	req->move_name = c->ref[i];
-	req->delivery_id = wr_int(dl, "id");
+	req->ref = json_string_value(json_object_get(pk, "ref"));
+	req->move_name = req->ref;
+	req->delivery_id = did;
 	req->picking_type_id = wr_int(dl, "return_type_id");
 	req->partner_id = wr_int(dl, "partner_id");
 	req->location_id = wr_int(dl, "location_id");
 	req->location_dest_id = rl[0].location_dest_id;
 	req->lines = rl;
-	req->nlines = json_array_size(lines);
+	req->nlines = k;
 	return ERR_OK;
 }
 
@@ -120,24 +135,78 @@ static enum err_code create_some(struct worker *wk, size_t from, size_t n, void 
 	return rc;
 }
 
-/* Record the picking of a return and move it to AWAITING_RECEIPT. */
-static enum err_code record_picking(struct worker *wk, struct work *wo, int64_t id,
-				    struct err *e)
+/* Record the pickings of a return known so far; AWAITING_RECEIPT once
+ * every delivery has its picking. */
+static enum err_code record_pickings(struct worker *wk, struct work *wo, struct err *e)
 {
-	char ref[300];
-	enum err_code rc;
+	json_t *pk, *made = json_array();
+	bool all = true;
+	enum err_code rc = ERR_OK;
+	size_t i;
 
-	engine_ref(wo, ref, sizeof(ref));
-	json_object_set_new(wo->w, "picking", json_pack("{s:I,s:s}", "id", (json_int_t)id, "ref", ref));
-	rc = engine_doc(wk, wo, "return_picking", id, NULL, ref, e);
+	json_array_foreach(json_object_get(wo->w, "pickings"), i, pk) {
+		int64_t id = wr_int(pk, "id");
+
+		if (!id) {
+			all = false;
+			continue;
+		}
+		json_object_del(pk, "pending");
+		if (rc == ERR_OK)
+			rc = engine_doc(wk, wo, "return_picking", id, NULL,
+					json_string_value(json_object_get(pk, "ref")), e);
+		json_array_append_new(made, json_pack("{s:I,s:O,s:I}", "picking_id", (json_int_t)id,
+						      "ref", json_object_get(pk, "ref"), "delivery_id",
+						      (json_int_t)wr_int(pk, "delivery_id")));
+	}
 	if (rc == ERR_OK)
-		rc = engine_commit(wk, wo, RETFLOW_AWAITING_RECEIPT, "return_picking",
-				   json_pack("{s:I,s:s,s:I}", "picking_id", (json_int_t)id,
-					     "ref", ref, "delivery_id",
-					     (json_int_t)wr_int(json_object_get(wo->w, "delivery"), "id")),
-				   NULL, 0, e);
-	if (rc == ERR_OK)
+		rc = engine_commit(wk, wo, all ? RETFLOW_AWAITING_RECEIPT : wo->state,
+				   "return_picking", json_pack("{s:o}", "pickings", made), NULL, 0, e);
+	else
+		json_decref(made);
+	if (rc == ERR_OK && all)
 		wo->res = STEP_WAIT;
+	return rc;
+}
+
+/* Adopt what a search found for a return's pending pickings; mark the
+ * ones still to create as pending and commit that intent before they are
+ * sent (after a crash we search). Appends them to tm. */
+static enum err_code prepare(struct worker *wk, struct work *wo, json_t *found,
+			     struct to_make *tm, size_t *k, struct err *e)
+{
+	json_t *pk, *refs = json_array();
+	size_t i, k0 = *k;
+	enum err_code rc = ERR_OK;
+
+	json_array_foreach(json_object_get(wo->w, "pickings"), i, pk) {
+		const char *ref = json_string_value(json_object_get(pk, "ref"));
+		int64_t id = json_integer_value(json_object_get(found, ref));
+
+		if (wr_int(pk, "id"))
+			continue;
+		if (json_is_true(json_object_get(pk, "pending"))) {
+			rc = engine_audit(wk, wo, "search_before_retry",
+					  json_pack("{s:s,s:s,s:I}", "model", "stock.picking",
+						    "ref", ref, "found", (json_int_t)id), e);
+			if (rc != ERR_OK)
+				break;
+			if (id) {
+				wr_set_int(pk, "id", id);
+				continue;
+			}
+		}
+		json_object_set_new(pk, "pending", json_true());
+		json_array_append_new(refs, json_string(ref));
+		tm[(*k)++] = (struct to_make){ wo, pk };
+	}
+	if (rc == ERR_OK && *k > k0)
+		rc = engine_commit(wk, wo, wo->state, "odoo_write",
+				   json_pack("{s:s,s:s,s:O}", "model", "stock.picking",
+					     "method", "create", "refs", refs), NULL, 0, e);
+	if (rc != ERR_OK)
+		*k = k0;
+	json_decref(refs);
 	return rc;
 }
 
@@ -148,17 +217,17 @@ void step_picking(struct worker *wk, struct work **wos, size_t n)
 	json_t *found = json_object();
 	enum err_code rc, *rcs = NULL;
 	struct err *errs = NULL;
-	size_t k = 0, i;
-	char ref[300];
+	size_t k = 0, max = 0, i;
 
-	c.wos = calloc(n + 1, sizeof(*c.wos));
-	c.req = calloc(n + 1, sizeof(*c.req));
-	c.rl = calloc(n * MAX_LINES + 1, sizeof(*c.rl));
-	c.ref = calloc(n + 1, sizeof(*c.ref));
-	c.ids = calloc(n + 1, sizeof(*c.ids));
-	rcs = calloc(n + 1, sizeof(*rcs));
-	errs = calloc(n + 1, sizeof(*errs));
-	if (!c.wos || !c.req || !c.rl || !c.ref || !c.ids || !rcs || !errs) {
+	for (i = 0; i < n; i++)
+		max += json_array_size(json_object_get(wos[i]->w, "pickings"));
+	c.tm = calloc(max + 1, sizeof(*c.tm));
+	c.req = calloc(max + 1, sizeof(*c.req));
+	c.rl = calloc(max * MAX_LINES + 1, sizeof(*c.rl));
+	c.ids = calloc(max + 1, sizeof(*c.ids));
+	rcs = calloc(max + 1, sizeof(*rcs));
+	errs = calloc(max + 1, sizeof(*errs));
+	if (!c.tm || !c.req || !c.rl || !c.ids || !rcs || !errs) {
 		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
 		goto out;
 	}
@@ -170,290 +239,42 @@ void step_picking(struct worker *wk, struct work **wos, size_t n)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		struct work *wo = wos[i];
-		json_t *pk = json_object_get(wo->w, "picking");
-		int64_t id;
+		size_t k0 = k, j;
 
-		engine_ref(wo, ref, sizeof(ref));
-		id = json_integer_value(json_object_get(found, ref));
-		if (json_is_true(json_object_get(pk, "pending"))) {
-			rc = engine_audit(wk, wo, "search_before_retry",
-					  json_pack("{s:s,s:s,s:I}", "model", "stock.picking",
-						    "ref", ref, "found", (json_int_t)id), &e);
-			if (rc == ERR_OK && id)
-				rc = record_picking(wk, wo, id, &e);
-			if (rc != ERR_OK || id) {
-				if (rc != ERR_OK)
-					work_fail(wo, rc, &e);
-				continue;
-			}
-		}
-		/* the intent first, committed: after a crash we search */
-		json_object_set_new(wo->w, "picking", json_pack("{s:b}", "pending", 1));
-		rc = engine_commit(wk, wo, wo->state, "odoo_write",
-				   json_pack("{s:s,s:s,s:s}", "model", "stock.picking",
-					     "method", "create", "ref", ref), NULL, 0, &e);
-		c.wos[k] = wo;
-		if (rc == ERR_OK)
-			rc = fill_req(&c, k, &e);
+		rc = prepare(wk, wos[i], found, c.tm, &k, &e);
+		for (j = k0; rc == ERR_OK && j < k; j++)
+			rc = fill_req(&c, j, &e);
 		if (rc != ERR_OK) {
-			work_fail(wo, rc, &e);
-			continue;
+			k = k0;
+			work_fail(wos[i], rc, &e);
 		}
-		k++;
 	}
-	if (k == 0)
-		goto out;
-	batch_split(wk, k, create_some, &c, rcs, errs);
-	engine_test_crash("picking_created");
+	if (k)
+		batch_split(wk, k, create_some, &c, rcs, errs);
+	if (k)
+		engine_test_crash("picking_created");
 	for (i = 0; i < k; i++) {
 		if (rcs[i] == ERR_OK)
-			rc = record_picking(wk, c.wos[i], c.ids[i], &errs[i]);
+			wr_set_int(c.tm[i].pk, "id", c.ids[i]);
 		else
-			rc = rcs[i];
-		if (rc != ERR_OK)
-			work_fail(c.wos[i], rc, &errs[i]);
+			work_fail(c.tm[i].wo, rcs[i], &errs[i]);
+	}
+	/* what was made is recorded even for a return one of whose pickings
+	 * Odoo refused */
+	for (i = 0; i < n; i++) {
+		struct err e1 = ERR_INIT;
+
+		if (record_pickings(wk, wos[i], &e1) != ERR_OK)
+			work_fail(wos[i], e1.code, &e1);
+		if (wos[i]->rc != ERR_OK)
+			wos[i]->res = STEP_NEXT;
 	}
 out:
 	json_decref(found);
-	free(c.wos);
+	free(c.tm);
 	free(c.req);
 	free(c.rl);
-	free(c.ref);
 	free(c.ids);
 	free(rcs);
 	free(errs);
-}
-
-/* --- receipt ---------------------------------------------------------------- */
-
-struct receipt {
-	struct ops_move *mv;
-	size_t nmv;
-	struct ops_move_line *ml;
-	size_t nml;
-	struct step_exc exc[MAX_EXC];
-	int nexc;
-};
-
-static void rexc(struct receipt *r, const char *type, const char *owner, const char *msg)
-{
-	if (r->nexc >= MAX_EXC)
-		return;
-	r->exc[r->nexc].type = type;
-	r->exc[r->nexc].owner = owner;
-	snprintf(r->exc[r->nexc].message, sizeof(r->exc[0].message), "%s", msg);
-	r->nexc++;
-}
-
-/* Received quantity of a line and where most of it went. */
-static void read_line(struct work *wo, struct receipt *r, json_t *l)
-{
-	int64_t sl = wr_int(l, "sale_line_id"), prod = wr_int(l, "product_id");
-	int64_t got = 0, best = -1, expected = wr_int(l, "qty");
-	json_t *dest = json_object_get(l, "dest");
-	const char *kind = json_string_value(json_object_get(dest, "kind"));
-	char final[OPS_REF_LEN] = "", msg[768], a[32], b[32];
-	int64_t final_id = 0;
-	size_t i, j;
-
-	for (i = 0; i < r->nmv; i++) {
-		if (r->mv[i].sale_line_id != sl || r->mv[i].product_id != prod ||
-		    strcmp(r->mv[i].state, "done") != 0)
-			continue;
-		got += r->mv[i].qty;
-		for (j = 0; j < r->nml; j++) {
-			if (r->ml[j].move_id != r->mv[i].id || r->ml[j].qty <= best)
-				continue;
-			best = r->ml[j].qty;
-			final_id = r->ml[j].location_dest_id;
-			snprintf(final, sizeof(final), "%s", r->ml[j].location_dest_name);
-		}
-	}
-	wr_set_int(l, "received", got);
-	wr_set_int(l, "final_location_id", final_id);
-	json_object_set_new(l, "final_location", json_string(final));
-	if (got != expected) {
-		snprintf(msg, sizeof(msg), "line %s: Rebound announced %s, the warehouse received %s; only what was received is credited",
-			 json_string_value(json_object_get(l, "label")),
-			 money_format(expected, MONEY_QTY_DECIMALS, a, sizeof(a)),
-			 money_format(got, MONEY_QTY_DECIMALS, b, sizeof(b)));
-		rexc(r, "quantity_mismatch", "warehouse", msg);
-	}
-	/* I4: Odoo's disposition stands; a person looks at the difference */
-	if (got > 0 && kind && strcmp(kind, "stock") != 0 &&
-	    final_id == location_id(wo, json_string_value(json_object_get(wo->w, "stock_location")))) {
-		snprintf(msg, sizeof(msg), "line %s: Rebound's %s (%s) proposed %s, but the warehouse put it into sellable stock (%s). Odoo's stock stands; if the item is not sellable, move it out of stock in Odoo",
-			 json_string_value(json_object_get(l, "label")),
-			 json_string_value(json_object_get(json_object_get(l, "dest"), "source")),
-			 kind, json_string_value(json_object_get(json_object_get(l, "dest"), "location")),
-			 final);
-		rexc(r, "disposition_mismatch", "warehouse", msg);
-	}
-}
-
-/* Products received that are on no line of the return. */
-static void unexpected_products(struct work *wo, struct receipt *r)
-{
-	json_t *l;
-	char msg[256];
-	size_t i, j;
-
-	for (i = 0; i < r->nmv; i++) {
-		bool known = false;
-
-		json_array_foreach(json_object_get(wo->w, "lines"), j, l)
-			known = known || wr_int(l, "product_id") == r->mv[i].product_id;
-		if (!known && r->mv[i].qty > 0 && strcmp(r->mv[i].state, "done") == 0) {
-			snprintf(msg, sizeof(msg), "the return picking received product id %lld, which is on no line of this return: check the item; it is not credited",
-				 (long long)r->mv[i].product_id);
-			rexc(r, "sku_mismatch", "warehouse", msg);
-		}
-	}
-}
-
-/* One done picking: quantities, final locations, exceptions; RECEIVED. */
-static enum err_code receive_one(struct worker *wk, struct work *wo,
-				 const struct ops_picking *p, struct receipt *r,
-				 struct err *e)
-{
-	json_t *l, *got;
-	size_t i;
-
-	json_object_set_new(wo->w, "stock_location", json_string(wk->cfg->disposition_stock));
-	got = json_array();
-	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
-		read_line(wo, r, l);
-		json_array_append_new(got, json_pack("{s:i,s:I,s:s}", "line_no",
-			(int)wr_int(l, "line_no"), "received", (json_int_t)wr_int(l, "received"),
-			"final_location", json_string_value(json_object_get(l, "final_location"))));
-	}
-	unexpected_products(wo, r);
-	return engine_commit(wk, wo, RETFLOW_RECEIVED, "received",
-			     json_pack("{s:s,s:s,s:o}", "picking", p->name, "date_done", p->date_done,
-				       "lines", got), r->exc, r->nexc, e);
-}
-
-/* A picking read this round: record its name once; hold a cancelled one;
- * 1 when it is done and its moves are to be read. */
-static int look_at(struct worker *wk, struct work *wo, const struct ops_picking *p,
-		   struct err *e)
-{
-	json_t *pk = json_object_get(wo->w, "picking");
-	struct receipt r;
-	enum err_code rc = ERR_OK;
-
-	memset(&r, 0, sizeof(r));
-	if (!json_object_get(pk, "name")) {
-		rc = engine_doc(wk, wo, "return_picking", p->id, p->name,
-				json_string_value(json_object_get(pk, "ref")), e);
-		json_object_set_new(pk, "name", json_string(p->name));
-	}
-	if (rc == ERR_OK && strcmp(p->state, "cancel") == 0) {
-		rexc(&r, "picking_cancelled", "warehouse",
-		     "the return picking was cancelled in Odoo before anything was received: cancel the return in Rebound, or make a new return");
-		json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
-		rc = engine_commit(wk, wo, RETFLOW_ON_HOLD, "hold",
-				   json_pack("{s:s,s:s}", "type", "picking_cancelled", "picking", p->name),
-				   r.exc, r.nexc, e);
-		wo->res = STEP_DONE;
-	} else if (rc == ERR_OK && strcmp(p->state, "done") != 0) {
-		wo->res = STEP_WAIT;    /* I1: nothing is credited before the warehouse validates */
-	} else if (rc == ERR_OK) {
-		return 1;
-	}
-	if (rc != ERR_OK)
-		work_fail(wo, rc, e);
-	return 0;
-}
-
-/* This picking's moves and move lines out of the batch's. */
-static enum err_code filter_moves(int64_t id, const struct ops_move *mv, size_t nmv,
-				  const struct ops_move_line *ml, size_t nml,
-				  struct receipt *r, struct err *e)
-{
-	size_t i;
-
-	r->mv = calloc(nmv + 1, sizeof(*r->mv));
-	r->ml = calloc(nml + 1, sizeof(*r->ml));
-	if (!r->mv || !r->ml)
-		return err_set(e, ERR_NOMEM, "out of memory");
-	for (i = 0; i < nmv; i++)
-		if (mv[i].picking_id == id)
-			r->mv[r->nmv++] = mv[i];
-	for (i = 0; i < nml; i++)
-		if (ml[i].picking_id == id)
-			r->ml[r->nml++] = ml[i];
-	return ERR_OK;
-}
-
-void step_receipt(struct worker *wk, struct work **wos, size_t n)
-{
-	int64_t *ids = calloc(n + 1, sizeof(*ids)), *done = calloc(n + 1, sizeof(*done));
-	const struct ops_picking **of = calloc(n + 1, sizeof(*of));
-	struct ops_picking *p = NULL;
-	struct ops_move *mv = NULL;
-	struct ops_move_line *ml = NULL;
-	struct err e = ERR_INIT;
-	size_t np = 0, nmv = 0, nml = 0, nd = 0, i, j;
-	enum err_code rc;
-
-	if (!ids || !done || !of) {
-		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
-		goto out;
-	}
-	/* one read for every return waiting for the warehouse */
-	for (i = 0; i < n; i++)
-		ids[i] = wr_int(json_object_get(wos[i]->w, "picking"), "id");
-	rc = ops_pickings_read(wk->odoo, ids, n, &p, &np, &e);
-	if (rc != ERR_OK) {
-		works_fail(wos, n, rc, &e);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct err e1 = ERR_INIT;
-
-		for (j = 0; j < np && p[j].id != ids[i]; j++)
-			;
-		if (j == np) {
-			work_fail(wos[i], err_set(&e1, ERR_NOT_FOUND,
-				  "return picking %lld is gone from Odoo", (long long)ids[i]), &e1);
-			continue;
-		}
-		of[i] = &p[j];
-		if (look_at(wk, wos[i], &p[j], &e1))
-			done[nd++] = ids[i];
-	}
-	if (nd == 0)
-		goto out;
-	/* the validated ones: their moves and move lines, one call each */
-	rc = ops_moves(wk->odoo, done, nd, &mv, &nmv, &e);
-	if (rc == ERR_OK)
-		rc = ops_move_lines(wk->odoo, done, nd, &ml, &nml, &e);
-	for (i = 0; i < n; i++) {
-		struct receipt r;
-		struct err e1 = ERR_INIT;
-		enum err_code rc1 = rc;
-
-		if (!of[i] || wos[i]->rc != ERR_OK || strcmp(of[i]->state, "done") != 0)
-			continue;
-		memset(&r, 0, sizeof(r));
-		if (rc1 == ERR_OK)
-			rc1 = filter_moves(ids[i], mv, nmv, ml, nml, &r, &e1);
-		if (rc1 == ERR_OK)
-			rc1 = receive_one(wk, wos[i], of[i], &r, &e1);
-		if (rc1 == ERR_OK)
-			wos[i]->res = STEP_NEXT;
-		else
-			work_fail(wos[i], rc1, rc == ERR_OK ? &e1 : &e);
-		free(r.mv);
-		free(r.ml);
-	}
-out:
-	free(p);
-	free(mv);
-	free(ml);
-	free(ids);
-	free(done);
-	free(of);
 }

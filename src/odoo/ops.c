@@ -348,6 +348,34 @@ enum err_code ops_returns_of_orders(struct odoo *c, const int64_t *order_ids,
 			"search_read", out, nout, e);
 }
 
+enum err_code ops_pickings_of_orders(struct odoo *c, const int64_t *order_ids,
+				     size_t n, struct ops_picking **out,
+				     size_t *nout, struct err *e)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return ERR_OK;
+	return pickings(c, json_pack("[[[s, s, o], s, s, [s, s, s], [s, s, s], [s, s, s]]]",
+				     "sale_id", "in", field_id_array(order_ids, n),
+				     "|", "&", "picking_type_code", "=", "outgoing",
+				     "state", "=", "done",
+				     "picking_type_code", "=", "incoming"),
+			"search_read", out, nout, e);
+}
+
+enum err_code ops_backorders_of(struct odoo *c, const int64_t *ids, size_t n,
+				struct ops_picking **out, size_t *nout, struct err *e)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return ERR_OK;
+	return pickings(c, json_pack("[[[s, s, o]]]", "backorder_id", "in",
+				     field_id_array(ids, n)),
+			"search_read", out, nout, e);
+}
+
 enum err_code ops_pickings_by_ref(struct odoo *c, const char *const *refs,
 				  size_t n, struct ops_picking **out,
 				  size_t *nout, struct err *e)

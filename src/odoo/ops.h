@@ -95,6 +95,16 @@ MUST_CHECK enum err_code ops_deliveries_done(struct odoo *c, const int64_t *orde
 MUST_CHECK enum err_code ops_returns_of_orders(struct odoo *c, const int64_t *order_ids,
 					       size_t n, struct ops_picking **out,
 					       size_t *nout, struct err *e);
+/* Both of the above in one call: done outgoing and all incoming pickings
+ * of orders (type_code tells them apart). */
+MUST_CHECK enum err_code ops_pickings_of_orders(struct odoo *c, const int64_t *order_ids,
+						size_t n, struct ops_picking **out,
+						size_t *nout, struct err *e);
+/* Backorders the warehouse made when validating pickings ids[] with less
+ * than their demand. */
+MUST_CHECK enum err_code ops_backorders_of(struct odoo *c, const int64_t *ids, size_t n,
+					   struct ops_picking **out, size_t *nout,
+					   struct err *e);
 /* Pickings whose origin is exactly one of refs. */
 MUST_CHECK enum err_code ops_pickings_by_ref(struct odoo *c, const char *const *refs,
 					     size_t n, struct ops_picking **out,

@@ -217,6 +217,8 @@ static const struct cfg_key keys[] = {
 	      "returns a worker takes at once; each step reads and writes Odoo once for the whole batch"),
 	K_INT("engine.odoo_max_calls", engine_odoo_max_calls, "2", 1, 64, F_NO_RELOAD,
 	      "Odoo calls in flight at most, all workers together: the rest of Odoo's workers stay free for its users"),
+	K_ENUM("engine.post_credit_notes", engine_post_credit_notes, "on", onoff_choices, F_NO_RELOAD,
+	       "off: credit notes are left in draft for finance to post in Odoo; the return shows CREDIT_DRAFT until they do"),
 };
 
 /* Map sections: any key is allowed, each one a row of data. */

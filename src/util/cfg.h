@@ -131,6 +131,7 @@ struct cfg {
 	int64_t engine_workers;
 	int64_t engine_batch_size;
 	int64_t engine_odoo_max_calls;
+	int engine_post_credit_notes;        /* 0 off (finance posts), 1 on */
 };
 
 #define CFG_PROBLEMS_MAX 64
