@@ -211,6 +211,10 @@ static const struct cfg_key keys[] = {
 	      "longest pause between tries of a step"),
 	K_INT("engine.lease_s", engine_lease_s, "300", 5, 86400, F_NO_RELOAD,
 	      "how long a worker holds a job; a crashed worker's job is taken again after it"),
+	/* POST /odoo/notifications/<token>: Odoo sends no credentials, so the
+	 * path's last part is the secret (docs/odoo.md) */
+	K_STR("odoo.webhook_token", odoo_webhook_token, "", F_SECRET, NULL,
+	      "secret last part of the URL Odoo's \"Send Webhook Notification\" rule posts to; empty = endpoint off"),
 };
 
 /* Map sections: any key is allowed, each one a row of data. */

@@ -128,6 +128,8 @@ struct cfg {
 	int64_t engine_backoff_base_ms;
 	int64_t engine_backoff_max_ms;
 	int64_t engine_lease_s;
+	/* POST /odoo/notifications/<token> (docs/odoo.md) */
+	char *odoo_webhook_token;            /* SECRET; "" = endpoint off */
 };
 
 #define CFG_PROBLEMS_MAX 64
