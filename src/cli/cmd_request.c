@@ -104,8 +104,11 @@ static int parse_request_opts(struct cli *cli, const char *name, int argc,
 			o->by = optarg;
 			break;
 		case 'l':
-			if (!strstr(cmd->usage, "--lines"))
-				goto bad;
+			if (!strstr(cmd->usage, "--lines")) {
+				fprintf(cli->err, "%s %s: --lines is for approve and reject; %s applies to the whole return\n",
+					cli->prog, name, name);
+				return CLI_USAGE;
+			}
 			o->lines = optarg;
 			break;
 		case 'h':

@@ -96,7 +96,7 @@ def test_requests_are_checked_before_they_are_recorded(tmp_path):
         r = d.cli("cancel", "(00)nope", "--comment", "x")
         assert r.returncode == 1 and "no return (00)nope" in r.stderr
         r = d.cli("cancel", RID, "--lines", "1", "--comment", "x")
-        assert r.returncode == 2   # cancel is for the whole return
+        assert r.returncode == 2 and "applies to the whole return" in r.stderr
         assert rows(d, "SELECT count(*) FROM requests") == [(0,)]
         # cancel before receipt: accepted; the default actor is $USER
         env_user = os.environ.get("SUDO_USER") or os.environ.get("USER")
