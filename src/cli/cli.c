@@ -49,6 +49,28 @@ static const struct cli_cmd cmds[] = {
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  --order REF, --amount A, --currency C, --credit-note NAME  values for the request\n"
 	  "  -c, --config FILE   configuration file\n" },
+	{ "release", cmd_release, "ask the engine to take a return off hold and carry on where it stopped",
+	  "  RETURN_ID           the Rebound return id (state ON_HOLD)\n"
+	  "  -m, --comment TEXT  why (required; kept in the return's history)\n"
+	  "      --by NAME       who asks (default: $SUDO_USER, else $USER, else the login name)\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "cancel", cmd_cancel, "ask the engine to cancel a return that has not been credited",
+	  "  RETURN_ID           the Rebound return id\n"
+	  "  -m, --comment TEXT  why (required; kept in the return's history)\n"
+	  "      --by NAME       who asks (default: $SUDO_USER, else $USER, else the login name)\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "approve", cmd_approve, "approve the refund of a return that waits for approval",
+	  "  RETURN_ID           the Rebound return id (state AWAITING_APPROVAL)\n"
+	  "      --lines 1,2     only these lines (default: all)\n"
+	  "  -m, --comment TEXT  why (required; kept in the return's history)\n"
+	  "      --by NAME       who asks (default: $SUDO_USER, else $USER, else the login name)\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "reject", cmd_reject, "refuse the refund of a return that waits for approval",
+	  "  RETURN_ID           the Rebound return id (state AWAITING_APPROVAL)\n"
+	  "      --lines 1,2     only these lines (default: all)\n"
+	  "  -m, --comment TEXT  why (required; kept in the return's history)\n"
+	  "      --by NAME       who asks (default: $SUDO_USER, else $USER, else the login name)\n"
+	  "  -c, --config FILE   configuration file\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

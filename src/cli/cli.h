@@ -72,6 +72,18 @@ int cmd_poll(struct cli *cli, int argc, char **argv);
 int cmd_push_status(struct cli *cli, int argc, char **argv);
 int cmd_doctor(struct cli *cli, int argc, char **argv);
 
+/* cmd_request.c: operator requests, recorded for the engine to apply. */
+int cmd_release(struct cli *cli, int argc, char **argv);
+int cmd_cancel(struct cli *cli, int argc, char **argv);
+int cmd_approve(struct cli *cli, int argc, char **argv);
+int cmd_reject(struct cli *cli, int argc, char **argv);
+
+/* The requests of return id, open and done, added to root as "requests"
+ * (--json; root is printed by the caller) or printed as text when root is
+ * NULL. Errors as the store's. */
+MUST_CHECK enum err_code cli_requests_status(FILE *out, struct store *st, int64_t id,
+					     json_t *root, struct err *e);
+
 /* Find a command's table row by name (for per-command --help). */
 const struct cli_cmd *cli_find(const char *name);
 

@@ -166,6 +166,8 @@ static void on_audit(const struct store_audit_row *a, void *arg)
 	if (strcmp(a->action, "transition") == 0)
 		fprintf(s->out, " %s -> %s\n", json_string_value(json_object_get(d, "from")),
 			json_string_value(json_object_get(d, "to")));
+	else if (strcmp(a->action, "operator_request") == 0)   /* a person: say who */
+		fprintf(s->out, " by %s: %s\n", a->actor, a->detail ? a->detail : "");
 	else
 		fprintf(s->out, " %s\n", a->detail ? a->detail : "");
 	if (strcmp(a->action, "credit_computed") == 0)

@@ -156,6 +156,9 @@ static void main_loop(struct daemon *d, const sigset_t *set)
 
 	for (;;) {
 		process_events(d);
+		/* Odoo said a picking was validated: its job is due already */
+		if (atomic_exchange(&d->ctx.odoo_wake, false))
+			engine_wake(d->engine);
 		purge_if_due(d);
 		sig = sigtimedwait(set, NULL, &tick);
 		if (sig < 0)

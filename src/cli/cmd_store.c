@@ -356,6 +356,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	erc = store_return_get(st, rid, print_status, &so, &e);
 	/* the engine's part after the read: the store is not reentrant */
 	if (erc == ERR_OK)
+		erc = cli_requests_status(cli->out, st, so.id, so.root, &e);
+	if (erc == ERR_OK)
 		erc = cli_engine_status(cli->out, st, so.id, so.root, &e);
 	if (erc == ERR_NOT_FOUND) {
 		struct events_out eo = { cli, o.json, 0 };

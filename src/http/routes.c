@@ -38,6 +38,9 @@ static const struct http_route routes[] = {
 	{ "GET", "/readyz", readyz },
 	{ "POST", "/rebound/tracking", http_webhook_tracking },
 	{ "POST", "/rebound/refund-trigger", http_webhook_refund_trigger },
+	/* GET too, so that it answers 404, not 405: the route stays hidden */
+	{ "POST", "/odoo/notifications/*", http_odoo_notification },
+	{ "GET", "/odoo/notifications/*", http_odoo_notification },
 };
 
 const struct http_route *http_routes(size_t *n)

@@ -30,7 +30,7 @@ const char *wh_verdict_name(enum wh_verdict v)
 
 /* Equal without revealing where they differ or how long either is: compare
  * SHA-256 digests of both. */
-static int same_secret(const char *a, size_t alen, const char *b, size_t blen)
+int wh_same_secret(const char *a, size_t alen, const char *b, size_t blen)
 {
 	unsigned char da[32], db[32];
 	unsigned int la = 0, lb = 0;
@@ -54,7 +54,7 @@ static enum wh_verdict check_token(const struct cfg_webhook *w, wh_header_fn *he
 		return WH_MISSING_CREDENTIALS;
 	if (strcasecmp(w->token_header, "Authorization") == 0 && strncasecmp(v, "Bearer ", 7) == 0)
 		v += 7;
-	return same_secret(v, strlen(v), w->token, strlen(w->token)) ? WH_OK : WH_BAD_TOKEN;
+	return wh_same_secret(v, strlen(v), w->token, strlen(w->token)) ? WH_OK : WH_BAD_TOKEN;
 }
 
 static enum wh_verdict check_basic(const struct cfg_webhook *w, wh_header_fn *header,
@@ -76,7 +76,7 @@ static enum wh_verdict check_basic(const struct cfg_webhook *w, wh_header_fn *he
 	if (m < 0 || (size_t)m >= sizeof(plain))
 		return WH_BAD_BASIC;
 	n = (size_t)EVP_EncodeBlock(enc, (const unsigned char *)plain, m);
-	verdict = same_secret(v, strlen(v), (const char *)enc, n) ? WH_OK : WH_BAD_BASIC;
+	verdict = wh_same_secret(v, strlen(v), (const char *)enc, n) ? WH_OK : WH_BAD_BASIC;
 	OPENSSL_cleanse(plain, sizeof(plain));
 	OPENSSL_cleanse(enc, sizeof(enc));
 	return verdict;

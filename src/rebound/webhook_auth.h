@@ -41,4 +41,9 @@ enum wh_verdict wh_check(const struct cfg_webhook *w, wh_header_fn *header,
 int wh_sign(const char *secret, const char *timestamp, const char *body,
 	    size_t len, int base64, char *out, size_t outlen);
 
+/* 1 when a (alen bytes) equals b (blen bytes), in time that reveals
+ * neither where they differ nor how long either is; 0 otherwise. Also for
+ * other endpoints' secrets (Odoo's notification token). */
+int wh_same_secret(const char *a, size_t alen, const char *b, size_t blen);
+
 #endif

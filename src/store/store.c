@@ -245,3 +245,30 @@ enum err_code store_audit_list(struct store *st, int64_t return_id,
 {
 	return OPS(st)->audit_list(st, return_id, cb, arg, e);
 }
+
+enum err_code store_request_add(struct store *st, const char *rebound_return_id,
+				const struct store_request *rq, int64_t *id,
+				struct err *e)
+{
+	return OPS(st)->request_add(st, rebound_return_id, rq, id, e);
+}
+
+enum err_code store_requests_list(struct store *st, int64_t return_id,
+				  bool open_only, store_request_cb *cb, void *arg,
+				  struct err *e)
+{
+	return OPS(st)->requests_list(st, return_id, open_only, cb, arg, e);
+}
+
+enum err_code store_request_done(struct store *st, int64_t id,
+				 const char *result, struct err *e)
+{
+	return OPS(st)->request_done(st, id, result, e);
+}
+
+enum err_code store_jobs_due_now_state(struct store *st, const char *state,
+				       int64_t now_ms, int *changed,
+				       struct err *e)
+{
+	return OPS(st)->jobs_due_now_state(st, state, now_ms, changed, e);
+}

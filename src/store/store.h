@@ -360,6 +360,59 @@ MUST_CHECK enum err_code store_audit_list(struct store *st, int64_t return_id,
 					  store_audit_cb *cb, void *arg,
 					  struct err *e);
 
+/* --- operator requests (issues 8/9): release, cancel, approve, reject,
+ * recorded by the CLI and applied by the engine, which owns every state
+ * change (some need Odoo). store_sqlite_requests.c, migration 6. --- */
+
+struct store_request {
+	int64_t id;
+	int64_t return_id;             /* returns.id */
+	const char *rebound_return_id; /* on reads */
+	const char *kind;              /* "release", "cancel", "approve", "reject" */
+	const char *lines;             /* JSON array of line numbers, NULL = all */
+	const char *actor;             /* the person who asked */
+	const char *comment;           /* why; never empty */
+	int64_t created_ms;
+	int64_t done_ms;               /* 0 while open */
+	const char *result;            /* "applied" or why refused; NULL while open */
+};
+
+typedef void store_request_cb(const struct store_request *r, void *arg);
+
+/* Record a request on the return whose Rebound id is rebound_return_id
+ * (rq->return_id, id, created_ms, done_ms and result are ignored), with an
+ * "operator_request" audit row (actor and comment) in the same
+ * transaction, and make the return's open job due now. *id = the new
+ * request. ERR_NOT_FOUND when there is no such return; ERR_EXISTS when an
+ * open request of the same kind is already there (nothing is written).
+ * Any process (the CLI writes it while the daemon runs). */
+MUST_CHECK enum err_code store_request_add(struct store *st,
+					   const char *rebound_return_id,
+					   const struct store_request *rq,
+					   int64_t *id, struct err *e);
+
+/* Call cb for the requests of one return (return_id > 0) or of every
+ * return (0), oldest first; only those not done yet when open_only (what
+ * the engine applies at the start of a round). Strings are borrowed for
+ * the callback; cb must not call the store. */
+MUST_CHECK enum err_code store_requests_list(struct store *st, int64_t return_id,
+					     bool open_only, store_request_cb *cb,
+					     void *arg, struct err *e);
+
+/* The engine is done with request id: result is "applied" or, in words a
+ * person can act on, why it was refused. Writes a "request_done" audit row
+ * in the same transaction (joins an open store_tx_begin, so it can commit
+ * with the state change). ERR_REJECTED when it was already done. */
+MUST_CHECK enum err_code store_request_done(struct store *st, int64_t id,
+					    const char *result, struct err *e);
+
+/* Odoo said a picking was validated (POST /odoo/notifications): make the
+ * open jobs of every return in state due at now_ms, so the next engine
+ * round reads their pickings. *changed = jobs made due (may be NULL). */
+MUST_CHECK enum err_code store_jobs_due_now_state(struct store *st,
+						  const char *state, int64_t now_ms,
+						  int *changed, struct err *e);
+
 /* The backend's function table: one per backend, chosen at open. */
 struct store_ops {
 	const char *name;
@@ -403,6 +456,11 @@ struct store_ops {
 	enum err_code (*odoo_doc_add)(struct store *st, const struct store_odoo_doc *d, struct err *e);
 	enum err_code (*odoo_docs_list)(struct store *st, int64_t return_id, store_doc_cb *cb, void *arg, struct err *e);
 	enum err_code (*audit_list)(struct store *st, int64_t return_id, store_audit_cb *cb, void *arg, struct err *e);
+	/* operator requests (issues 8/9) */
+	enum err_code (*request_add)(struct store *st, const char *rid, const struct store_request *rq, int64_t *id, struct err *e);
+	enum err_code (*requests_list)(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
+	enum err_code (*request_done)(struct store *st, int64_t id, const char *result, struct err *e);
+	enum err_code (*jobs_due_now_state)(struct store *st, const char *state, int64_t now_ms, int *changed, struct err *e);
 };
 
 /* Every backend's struct store starts with this. */

@@ -161,6 +161,21 @@ static const struct migration migrations[] = {
 	  "  UNIQUE (kind, odoo_id)"
 	  ");"
 	  "CREATE INDEX odoo_documents_return ON odoo_documents(return_id);" },
+	/* issues 8/9: what operators ask of the engine (release, cancel,
+	 * approve, reject); the engine applies them; store_sqlite_requests.c */
+	{ 6, "operator requests",
+	  "CREATE TABLE requests ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  return_id INTEGER NOT NULL REFERENCES returns(id),"
+	  "  kind TEXT NOT NULL CHECK (kind IN ('release','cancel','approve','reject')),"
+	  "  lines TEXT," /* JSON array of line numbers, NULL = all */
+	  "  actor TEXT NOT NULL,"
+	  "  comment TEXT NOT NULL,"
+	  "  created_ms INTEGER NOT NULL,"
+	  "  done_ms INTEGER,"
+	  "  result TEXT" /* 'applied' or why refused */
+	  ");"
+	  "CREATE INDEX requests_open ON requests(return_id) WHERE done_ms IS NULL;" },
 };
 
 int store_sqlite_latest_version(void)
@@ -633,4 +648,8 @@ const struct store_ops store_sqlite_ops = {
 	.odoo_doc_add = sq_odoo_doc_add,
 	.odoo_docs_list = sq_odoo_docs_list,
 	.audit_list = sq_audit_list,
+	.request_add = sq_request_add,
+	.requests_list = sq_requests_list,
+	.request_done = sq_request_done,
+	.jobs_due_now_state = sq_jobs_due_now_state,
 };

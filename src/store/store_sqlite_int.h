@@ -92,4 +92,10 @@ enum err_code sq_odoo_doc_add(struct store *st, const struct store_odoo_doc *d, 
 enum err_code sq_odoo_docs_list(struct store *st, int64_t return_id, store_doc_cb *cb, void *arg, struct err *e);
 enum err_code sq_audit_list(struct store *st, int64_t return_id, store_audit_cb *cb, void *arg, struct err *e);
 
+/* store_sqlite_requests.c */
+enum err_code sq_request_add(struct store *st, const char *rid, const struct store_request *rq, int64_t *id, struct err *e);
+enum err_code sq_requests_list(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
+enum err_code sq_request_done(struct store *st, int64_t id, const char *result, struct err *e);
+enum err_code sq_jobs_due_now_state(struct store *st, const char *state, int64_t now_ms, int *changed, struct err *e);
+
 #endif

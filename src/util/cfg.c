@@ -219,6 +219,10 @@ static const struct cfg_key keys[] = {
 	      "Odoo calls in flight at most, all workers together: the rest of Odoo's workers stay free for its users"),
 	K_ENUM("engine.post_credit_notes", engine_post_credit_notes, "on", onoff_choices, F_NO_RELOAD,
 	       "off: credit notes are left in draft for finance to post in Odoo; the return shows CREDIT_DRAFT until they do"),
+	/* POST /odoo/notifications/<token>: Odoo sends no credentials, so the
+	 * path's last part is the secret (docs/odoo.md) */
+	K_STR("odoo.webhook_token", odoo_webhook_token, "", F_SECRET, NULL,
+	      "secret last part of the URL Odoo's \"Send Webhook Notification\" rule posts to; empty = endpoint off"),
 };
 
 /* Map sections: any key is allowed, each one a row of data. */

@@ -132,6 +132,8 @@ struct cfg {
 	int64_t engine_batch_size;
 	int64_t engine_odoo_max_calls;
 	int engine_post_credit_notes;        /* 0 off (finance posts), 1 on */
+	/* POST /odoo/notifications/<token> (docs/odoo.md) */
+	char *odoo_webhook_token;            /* SECRET; "" = endpoint off */
 };
 
 #define CFG_PROBLEMS_MAX 64

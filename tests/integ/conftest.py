@@ -138,6 +138,17 @@ def daemon(tmp_path):
     assert rc in (0, None), "exit code %r; log:\n%s" % (rc, log)
 
 
+def wait_for(pred, timeout=10.0):
+    """pred()'s first true value, polled for up to timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("condition not met in %.1f s" % timeout)
+
+
 DATA = os.path.join(os.path.dirname(__file__), "..", "data")
 
 

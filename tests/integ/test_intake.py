@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BASE_CONFIG, Daemon, fixture_text, sign
+from conftest import BASE_CONFIG, Daemon, fixture_text, sign, wait_for
 
 TRACK = "/rebound/tracking"
 REFUND = "/rebound/refund-trigger"
@@ -19,16 +19,6 @@ REFUND = "/rebound/refund-trigger"
 def config(tracking="auth = none", refund="auth = none", extra=""):
     return (BASE_CONFIG + "\n[webhook.tracking]\n" + tracking +
             "\n[webhook.refund_trigger]\n" + refund + "\n" + extra)
-
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("condition not met in %.1f s" % timeout)
 
 
 def events(d):

@@ -363,6 +363,69 @@ static void test_store__engine_put_is_compare_and_set(void **state)
 	assert_int_equal(scalar(f->path, "SELECT outcome = 'credited' FROM return_lines"), 1);
 }
 
+struct seen_requests {
+	int n;
+	int64_t last_id;
+	char kinds[64];
+};
+
+static void on_request(const struct store_request *q, void *arg)
+{
+	struct seen_requests *s = arg;
+	size_t used = strlen(s->kinds);
+
+	s->n++;
+	s->last_id = q->id;
+	snprintf(s->kinds + used, sizeof(s->kinds) - used, "%s%s:%s", used ? " " : "", q->kind,
+		 q->result ? q->result : "open");
+}
+
+static void test_store__requests_are_recorded_listed_and_closed_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	struct err e = ERR_INIT;
+	struct store_line l = { 1, "I1", "SKU-A", NULL, 1, NULL, NULL, NULL, NULL };
+	struct store_return r = { .rebound_return_id = "(00)Q1", .order_ref = "SO1", .nlines = 1, .lines = &l };
+	struct store_request rq = { .kind = "release", .actor = "alice", .comment = "checked" };
+	struct seen_requests open = { 0, 0, "" }, all = { 0, 0, "" };
+	struct store_job jobs[2];
+	int64_t id = 0, q1 = 0, q2 = 0;
+	int added = 0, n = 0, changed = -1;
+
+	assert_int_equal(store_open(&f->cfg, &st, &e), ERR_OK);
+	assert_int_equal(store_return_create(st, &r, &id, &e), ERR_OK);
+	assert_int_equal(store_request_add(st, "(00)nope", &rq, &q1, &e), ERR_NOT_FOUND);
+	assert_int_equal(store_request_add(st, "(00)Q1", &rq, &q1, &e), ERR_OK);
+	assert_int_equal(store_request_add(st, "(00)Q1", &rq, &q2, &e), ERR_EXISTS);
+	rq.kind = "cancel";
+	rq.lines = "[1]";
+	assert_int_equal(store_request_add(st, "(00)Q1", &rq, &q2, &e), ERR_OK);
+	assert_int_equal(store_request_done(st, q1, "applied", &e), ERR_OK);
+	assert_int_equal(store_request_done(st, q1, "applied", &e), ERR_REJECTED);
+	assert_int_equal(store_requests_list(st, 0, true, on_request, &open, &e), ERR_OK);
+	assert_int_equal(open.n, 1);
+	assert_int_equal(open.last_id, q2);
+	assert_int_equal(store_requests_list(st, id, false, on_request, &all, &e), ERR_OK);
+	assert_string_equal(all.kinds, "release:applied cancel:open");
+	/* the picking notification: a waiting return's deferred job falls due */
+	assert_int_equal(store_jobs_ensure(st, 1000, &added, &e), ERR_OK);
+	assert_int_equal(store_jobs_claim(st, "w", 1000, 5000, jobs, 2, &n, &e), ERR_OK);
+	assert_int_equal(store_job_defer(st, jobs[0].id, 90000, 0, NULL, &e), ERR_OK);
+	assert_int_equal(store_jobs_due_now_state(st, "AWAITING_RECEIPT", 2000, &changed, &e), ERR_OK);
+	assert_int_equal(changed, 0);   /* the return is INTENT */
+	assert_int_equal(store_engine_put(st, id, "INTENT", "AWAITING_RECEIPT", NULL, &e), ERR_OK);
+	assert_int_equal(store_jobs_due_now_state(st, "AWAITING_RECEIPT", 2000, &changed, &e), ERR_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_jobs_claim(st, "w", 2000, 5000, jobs, 2, &n, &e), ERR_OK);
+	assert_int_equal(n, 1);
+	store_close(st);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit WHERE action = 'operator_request'"
+				" AND actor = 'alice'"), 2);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit WHERE action = 'request_done'"
+				" AND json_extract(detail, '$.result') = 'applied'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__purge_erases_only_old_raw_bodies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__jobs_one_per_return_leased_and_retaken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store__engine_put_is_compare_and_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store__requests_are_recorded_listed_and_closed_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
