@@ -1404,6 +1404,45 @@ static void test_odoo_emu__finance_refunds_paid_out_and_money_on_orders(void **s
 	ops_money_on_orders_free(&money);
 }
 
+/* Policy "delivery": goods back after invoicing make qty_to_invoice
+ * negative and the line 'to invoice' — a refund is due (test_accounting's
+ * test_invoiced_on_delivery_return_then_credit_note, through the client). */
+static void test_odoo_emu__finance_policy_delivery_refund_due(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const struct ops_return_line lines[] = { ret_line(s, JEANS, QTY(1), s->stock) };
+	const struct ops_return req = ret_req(s, "RB RMA-DELIVERY", lines, 1, s->stock);
+	struct ops_line_policy *l = NULL;
+	struct ops_move *m = NULL;
+	struct ops_button b;
+	struct err e = ERR_INIT;
+	int64_t id = 0;
+	size_t created = 0, n = 0;
+
+	json_decref(exec(f, "product.product", "write", json_pack(
+		"[[I], {s:s}]", (json_int_t)s->product[JEANS], "invoice_policy", "delivery"),
+		NULL));
+	assert_ok(ops_returns_create(f->c, &req, 1, &id, &created, &e));
+	assert_ok(ops_moves(f->c, &id, 1, &m, &n, &e));
+	receive(f, m[0].id, 1.0);
+	free(m);
+	assert_ok(ops_button(f->c, "stock.picking", "button_validate", &id, 1, NULL, &b, &e));
+	assert_false(b.action);
+	assert_ok(ops_sale_lines_policy(f->c, &s->line[JEANS], 1, &l, &n, &e));
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0].invoice_policy, "delivery");
+	assert_int_equal(l[0].qty_delivered, 0);
+	assert_int_equal(l[0].qty_invoiced, QTY(1));
+	assert_int_equal(l[0].qty_to_invoice, -QTY(1));
+	assert_string_equal(l[0].invoice_status, "to invoice");
+	free(l);
+	/* a line id that does not exist is absent, not an error */
+	assert_ok(ops_sale_lines_policy(f->c, &(int64_t){ 999999 }, 1, &l, &n, &e));
+	assert_int_equal(n, 0);
+	free(l);
+}
+
 /* doctor: whether the API user can post (it needs an email). */
 static void test_odoo_emu__finance_user_email(void **state)
 {
@@ -1438,6 +1477,7 @@ int main(void)
 		BOTH(test_odoo_emu__notes_one_by_message_post_many_by_create),
 		BOTH(test_odoo_emu__finance_credit_note_on_unpaid_invoice),
 		BOTH(test_odoo_emu__finance_refunds_paid_out_and_money_on_orders),
+		BOTH(test_odoo_emu__finance_policy_delivery_refund_due),
 		BOTH(test_odoo_emu__finance_user_email),
 #undef BOTH
 	};
