@@ -1404,6 +1404,54 @@ static void test_odoo_emu__finance_refunds_paid_out_and_money_on_orders(void **s
 	ops_money_on_orders_free(&money);
 }
 
+/* One note alone: the wizard pays it with its own values (edit mode) and
+ * the action names the payment by res_id; a draft note is refused. */
+static void test_odoo_emu__finance_refund_payout_of_one_note(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const int prod[] = { JEANS };
+	const int64_t qty[] = { QTY(1) };
+	struct ops_refund_payment rp;
+	struct ops_money_on_orders money;
+	struct ops_invoice *m = NULL;
+	struct err e = ERR_INIT;
+	int64_t cn, draft = 0;
+	size_t n = 0;
+
+	pay_by_hand(f, &s->invoice, 1);
+	cn = credit_note(f, "RB RMA-ONE", prod, qty, 1);
+	assert_ok(ops_refund_payments_register(f->c, &cn, 1, 0, &rp, &e));
+	assert_int_equal(rp.credit_note_id, cn);
+	assert_true(rp.payment_id > 0);
+	assert_int_equal(rp.amount, 9599);   /* 79.99 + 16.00 */
+	assert_ok(ops_invoices_read(f->c, &cn, 1, &m, &n, &e));
+	assert_string_equal(m[0].payment_state, "paid");
+	free(m);
+	assert_ok(ops_money_on_orders(f->c, (const char *[]){ s->order_name }, 1, NULL, 0,
+				      NULL, &money, &e));
+	assert_int_equal(money.npayments, 1);
+	assert_int_equal(money.payments[0].id, rp.payment_id);
+	assert_int_equal(money.payments[0].move_id, cn);
+	assert_true(money.payments[0].ours);
+	assert_string_equal(money.payments[0].memo, invoice_of(money.moves, money.nmoves, cn)->name);
+	ops_money_on_orders_free(&money);
+
+	/* a draft: Odoo refuses the whole wizard, nothing is made */
+	const struct ops_credit_line line = {
+		.product_id = s->product[JEANS], .sale_line_id = s->line[JEANS],
+		.qty = QTY(1), .price_unit = 79990000, .tax_ids = &s->tax20, .ntax = 1,
+	};
+	const struct ops_credit req = {
+		.ref = "RB RMA-DRAFT", .invoice_origin = s->order_name, .partner_id = s->partner,
+		.reversed_entry_id = s->invoice, .lines = &line, .nlines = 1,
+	};
+	assert_ok(ops_credit_notes_create(f->c, &req, 1, &draft, &e));
+	assert_int_equal(ops_refund_payments_register(f->c, &draft, 1, 0, &rp, &e), ERR_REJECTED);
+	assert_non_null(strstr(e.msg, "posted journal entries"));
+	assert_int_equal(rp.payment_id, 0);
+}
+
 /* Policy "delivery": goods back after invoicing make qty_to_invoice
  * negative and the line 'to invoice' — a refund is due (test_accounting's
  * test_invoiced_on_delivery_return_then_credit_note, through the client). */
@@ -1477,6 +1525,7 @@ int main(void)
 		BOTH(test_odoo_emu__notes_one_by_message_post_many_by_create),
 		BOTH(test_odoo_emu__finance_credit_note_on_unpaid_invoice),
 		BOTH(test_odoo_emu__finance_refunds_paid_out_and_money_on_orders),
+		BOTH(test_odoo_emu__finance_refund_payout_of_one_note),
 		BOTH(test_odoo_emu__finance_policy_delivery_refund_due),
 		BOTH(test_odoo_emu__finance_user_email),
 #undef BOTH
