@@ -433,6 +433,7 @@ static enum err_code register_defaults(struct emu *db, json_t *rec,
 	emu_set_default(rec, "payment_date", json_string(today));
 	emu_set_default(rec, "amount", json_real(money(db, open)));
 	emu_set_default(rec, "communication", json_string(emu_str(first, "name")));
+	emu_set_default(rec, "group_payment", json_boolean(json_array_size(ids) == 1));
 	emu_set_default(rec, "partner_id", json_integer(emu_m2o(first, "partner_id")));
 	emu_set_default(rec, "currency_id", json_integer(1));
 	emu_set_default(rec, "company_id", json_integer(1));
@@ -448,10 +449,13 @@ static enum err_code register_defaults(struct emu *db, json_t *rec,
 	return ERR_OK;
 }
 
-static int64_t make_payment(struct emu *db, json_t *wiz)
+/* One payment of amount for moves (settled in their order), as the
+ * wizard's values say unless told otherwise. */
+static int64_t make_payment(struct emu *db, json_t *wiz, json_t *moves, double amount,
+			    const json_t *one)
 {
 	json_t *p = emu_rec_new(emu_model(db, "account.payment")), *id;
-	double left = emu_num(wiz, "amount");
+	double left = amount;
 	json_t *paid = json_array();
 	char name[128];
 	size_t i;
@@ -460,18 +464,20 @@ static int64_t make_payment(struct emu *db, json_t *wiz)
 		snprintf(name, sizeof(name), "/");
 	emu_set_str(p, "name", name);
 	emu_set_str(p, "date", emu_str(wiz, "payment_date"));
-	emu_set_num(p, "amount", emu_num(wiz, "amount"));
-	emu_set_str(p, "payment_type", emu_str(wiz, "payment_type"));
+	emu_set_num(p, "amount", amount);
+	emu_set_str(p, "payment_type", one ? (strcmp(emu_str(one, "move_type"), "out_refund") == 0 ?
+					      "outbound" : "inbound") : emu_str(wiz, "payment_type"));
 	emu_set_str(p, "partner_type", emu_str(wiz, "partner_type"));
-	emu_set_m2o(p, "partner_id", emu_m2o(wiz, "partner_id"));
+	emu_set_m2o(p, "partner_id", one ? emu_m2o(one, "partner_id") : emu_m2o(wiz, "partner_id"));
 	emu_set_m2o(p, "journal_id", emu_m2o(wiz, "journal_id"));
 	emu_set_m2o(p, "currency_id", 1);
 	emu_set_m2o(p, "company_id", 1);
-	emu_set_str(p, db->profile >= 18 ? "memo" : "ref", emu_str(wiz, "communication"));
+	emu_set_str(p, db->profile >= 18 ? "memo" : "ref",
+		    one ? emu_str(one, "name") : emu_str(wiz, "communication"));
 	/* 17: a posted payment; 18 names that state 'in_process' until the
 	 * bank statement matches it (18.0 source; not recorded) */
 	emu_set_str(p, "state", db->profile >= 18 ? "in_process" : "posted");
-	json_array_foreach(json_object_get(wiz, "__move_ids"), i, id) {
+	json_array_foreach(moves, i, id) {
 		json_t *mv = emu_rec_of(db, "account.move", json_integer_value(id));
 		double a = residual(db, mv);
 
@@ -487,6 +493,72 @@ static int64_t make_payment(struct emu *db, json_t *wiz)
 	return rec_id(p);
 }
 
+/* From Odoo 17.0's _create_payments (not recorded): the wizard's own
+ * values make one payment when its moves form one batch (one partner) and
+ * there is one of them or group_payment is set; otherwise, without
+ * group_payment, each move with something open gets a payment of its own
+ * for its residual, its memo the move's name (_get_batch_communication),
+ * and with group_payment one payment per partner. group_payment defaults to
+ * true only for a single move (_compute_group_payment). */
+static void make_payments(struct emu *db, json_t *wiz, json_t *made)
+{
+	json_t *moves = json_object_get(wiz, "__move_ids"), *id, *open = json_array();
+	json_t *first = NULL, *mv;
+	bool one_partner = true;
+	json_t *grp = json_object_get(wiz, "group_payment");
+	size_t i, j;
+
+	json_array_foreach(moves, i, id) {
+		mv = emu_rec_of(db, "account.move", json_integer_value(id));
+		if (!mv || residual(db, mv) < CENT)
+			continue;
+		if (!first)
+			first = mv;
+		else if (emu_m2o(mv, "partner_id") != emu_m2o(first, "partner_id"))
+			one_partner = false;
+		json_array_append(open, id);
+	}
+	if (one_partner && (json_array_size(open) <= 1 || json_is_true(grp))) {
+		json_array_append_new(made, json_integer(
+			make_payment(db, wiz, moves, emu_num(wiz, "amount"), NULL)));
+	} else if (!json_is_true(grp)) {
+		json_array_foreach(open, i, id) {
+			json_t *just = json_pack("[O]", id);
+
+			mv = emu_rec_of(db, "account.move", json_integer_value(id));
+			json_array_append_new(made, json_integer(make_payment(
+				db, wiz, just, residual(db, mv), mv)));
+			json_decref(just);
+		}
+	} else {
+		json_array_foreach(open, i, id) {
+			json_t *same = json_array(), *other;
+			double sum = 0.0;
+			int64_t partner;
+			bool seen = false;
+
+			mv = emu_rec_of(db, "account.move", json_integer_value(id));
+			partner = emu_m2o(mv, "partner_id");
+			for (j = 0; j < i && !seen; j++)
+				seen = emu_m2o(emu_rec_of(db, "account.move", json_integer_value(
+					json_array_get(open, j))), "partner_id") == partner;
+			json_array_foreach(open, j, other) {
+				json_t *o = emu_rec_of(db, "account.move", json_integer_value(other));
+
+				if (!seen && emu_m2o(o, "partner_id") == partner) {
+					json_array_append(same, other);
+					sum += residual(db, o);
+				}
+			}
+			if (!seen)
+				json_array_append_new(made, json_integer(make_payment(
+					db, wiz, same, money(db, sum), mv)));
+			json_decref(same);
+		}
+	}
+	json_decref(open);
+}
+
 static enum err_code register_create_payments(struct emu_call *c, json_t **res)
 {
 	json_t *made = json_array(), *id, *a;
@@ -498,8 +570,7 @@ static enum err_code register_create_payments(struct emu_call *c, json_t **res)
 		return rc;
 	}
 	json_array_foreach(c->ids, i, id)
-		json_array_append_new(made, json_integer(
-			make_payment(c->db, emu_rec(c->m, json_integer_value(id)))));
+		make_payments(c->db, emu_rec(c->m, json_integer_value(id)), made);
 	if (json_is_true(json_object_get(c->ctx, "dont_redirect_to_payments"))) {
 		json_decref(made);
 		*res = json_true();

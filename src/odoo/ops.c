@@ -10,6 +10,7 @@
 
 #include "core/money.h"
 #include "odoo/field.h"
+#include "odoo/ops_int.h"
 #include "util/log.h"
 
 typedef enum err_code parse_fn(struct odoo *c, const json_t *rec, void *item,
@@ -185,17 +186,10 @@ static enum err_code parse_sale_line(struct odoo *c, const json_t *rec,
 	return rc;
 }
 
-struct product {
-	int64_t id;
-	char code[OPS_NAME_LEN];
-	char barcode[OPS_NAME_LEN];
-	char policy[OPS_STATE_LEN];
-};
-
 static enum err_code parse_product(struct odoo *c, const json_t *rec, void *item,
 				   struct err *e)
 {
-	struct product *p = item;
+	struct ops_int_product *p = item;
 
 	p->id = field_id(rec, "id");
 	field_str(rec, "default_code", p->code, sizeof(p->code));
@@ -225,21 +219,63 @@ static int64_t *distinct(const void *items, size_t n, size_t size, size_t off,
 	return ids;
 }
 
+/* Fill each of the fetched items (*items, *n of size bytes, an int64_t
+ * product_id at off) from its product: 1 product.product read. On failure
+ * the items are freed and *items, *n reset. */
+enum err_code ops_int_add_products(struct odoo *c, void **items, size_t *n,
+				   size_t size, size_t off, ops_product_fill_fn *fill,
+				   struct err *e)
+{
+	static const char *const pfields[] = { "default_code", "barcode",
+					       "invoice_policy", NULL };
+	struct ops_int_product *products = NULL;
+	size_t np = 0, npids = 0, i, j;
+	int64_t *pids = distinct(*items, *n, size, off, &npids);
+	char *item;
+	enum err_code rc = ERR_OK;
+
+	if (!pids)
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	else if (npids > 0)
+		rc = fetch(c, "product.product", "read",
+			   json_pack("[o]", field_id_array(pids, npids)), pfields, NULL,
+			   sizeof(*products), parse_product, (void **)&products, &np, e);
+	for (i = 0; rc == ERR_OK && i < *n; i++) {
+		item = (char *)*items + i * size;
+		for (j = 0; j < np && products[j].id != *(int64_t *)(void *)(item + off); j++)
+			;
+		if (j < np)
+			fill(item, &products[j]);
+	}
+	free(pids);
+	free(products);
+	if (rc != ERR_OK) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static void fill_sale_line(void *item, const struct ops_int_product *p)
+{
+	struct ops_sale_line *l = item;
+
+	memcpy(l->product_code, p->code, sizeof(p->code));
+	memcpy(l->barcode, p->barcode, sizeof(p->barcode));
+	memcpy(l->invoice_policy, p->policy, sizeof(p->policy));
+}
+
 enum err_code ops_sale_lines(struct odoo *c, const int64_t *order_ids, size_t n,
 			     struct ops_sale_line **out, size_t *nout,
 			     struct err *e)
 {
-	static const char *const pfields[] = { "default_code", "barcode",
-					       "invoice_policy", NULL };
 	const char *fields[] = {
 		"order_id", "product_id", "display_type", "product_uom_qty",
 		"qty_delivered", "qty_invoiced", "price_unit", "discount",
 		odoo_profile(c)->sale_line_tax_field, "price_subtotal", "price_tax",
 		"price_total", "currency_id", NULL,
 	};
-	struct product *products = NULL;
-	int64_t *pids = NULL;
-	size_t np = 0, npids = 0, i, j;
 	enum err_code rc;
 
 	*out = NULL;
@@ -252,35 +288,9 @@ enum err_code ops_sale_lines(struct odoo *c, const int64_t *order_ids, size_t n,
 		   (void **)out, nout, e);
 	if (rc != ERR_OK || *nout == 0)
 		return rc;
-	pids = distinct(*out, *nout, sizeof(**out),
-			offsetof(struct ops_sale_line, product_id), &npids);
-	if (!pids) {
-		rc = err_set(e, ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if (npids > 0)
-		rc = fetch(c, "product.product", "read",
-			   json_pack("[o]", field_id_array(pids, npids)), pfields,
-			   NULL, sizeof(*products), parse_product,
-			   (void **)&products, &np, e);
-	for (i = 0; rc == ERR_OK && i < *nout; i++) {
-		for (j = 0; j < np && products[j].id != (*out)[i].product_id; j++)
-			;
-		if (j == np)
-			continue;
-		memcpy((*out)[i].product_code, products[j].code, sizeof(products[j].code));
-		memcpy((*out)[i].barcode, products[j].barcode, sizeof(products[j].barcode));
-		memcpy((*out)[i].invoice_policy, products[j].policy, sizeof(products[j].policy));
-	}
-out:
-	free(pids);
-	free(products);
-	if (rc != ERR_OK) {
-		free(*out);
-		*out = NULL;
-		*nout = 0;
-	}
-	return rc;
+	return ops_int_add_products(c, (void **)out, nout, sizeof(**out),
+				    offsetof(struct ops_sale_line, product_id),
+				    fill_sale_line, e);
 }
 
 /* --- pickings, moves, move lines ----------------------------------------- */
@@ -1133,4 +1143,28 @@ enum err_code ops_quants(struct odoo *c, const int64_t *product_ids, size_t np,
 			       field_id_array(location_ids, nl)),
 		     fields, "product_id, location_id", sizeof(**out), parse_quant,
 		     (void **)out, nout, e);
+}
+
+/* --- shared with the other ops files (ops_int.h) -------------------------- */
+
+enum err_code ops_int_fetch(struct odoo *c, const char *model, const char *method,
+			    json_t *args_own, const char *const *fields,
+			    const char *order, size_t size, ops_parse_fn *parse,
+			    void **out, size_t *nout, struct err *e)
+{
+	return fetch(c, model, method, args_own, fields, order, size, parse, out,
+		     nout, e);
+}
+
+enum err_code ops_int_amounts(struct odoo *c, const json_t *rec, int64_t cur,
+			      int *decimals, const char *const *names,
+			      int64_t **dst, struct err *e)
+{
+	return amounts(c, rec, cur, decimals, names, dst, e);
+}
+
+int64_t *ops_int_distinct(const void *items, size_t n, size_t size, size_t off,
+			  size_t *nout)
+{
+	return distinct(items, n, size, off, nout);
 }

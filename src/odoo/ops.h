@@ -323,4 +323,164 @@ MUST_CHECK enum err_code ops_quants(struct odoo *c, const int64_t *product_ids, 
 				    const int64_t *location_ids, size_t nl,
 				    struct ops_quant **out, size_t *nout, struct err *e);
 
+/* === finance: invoices, invoice policies, refund payments, premature
+ * refunds, the API user's email (issue 9). Implemented in ops_finance.c.
+ * Each operation is batched: arrays in, a fixed number of calls out, never
+ * one call per record. ================================================= */
+
+#define OPS_REF_PREFIX "RB "                /* our documents' reference */
+
+/* An invoice or credit note (account.move). amount_residual is what is
+ * still open, positive for both types, in minor units like amount_total.
+ * payment_state: not_paid | partial | paid | reversed (an invoice settled
+ * one to one by its own credit note) | in_payment (a payment not yet
+ * matched with the bank: Enterprise on 17, 18) | invoicing_legacy. */
+struct ops_invoice {
+	int64_t id;
+	char name[OPS_NAME_LEN];            /* INV/2026/00005; "/" or "" in draft */
+	char ref[OPS_REF_LEN];              /* ours start with OPS_REF_PREFIX */
+	char invoice_origin[OPS_REF_LEN];   /* the order's name */
+	char state[OPS_STATE_LEN];          /* draft | posted | cancel */
+	char move_type[OPS_STATE_LEN];      /* out_invoice | out_refund | ... */
+	char payment_state[OPS_STATE_LEN];
+	int64_t partner_id;                 /* the commercial partner on posted moves */
+	int64_t reversed_entry_id;          /* a credit note's invoice, 0 if none */
+	int64_t currency_id;
+	int decimals;
+	int64_t amount_total, amount_residual; /* minor units */
+};
+
+/* account.move read of ids: 1 call. Ids that do not exist are absent. A
+ * posted credit note against an unpaid invoice reconciles it (the invoice
+ * goes partial or reversed, the note paid, residual 0); against a paid
+ * invoice the note stays not_paid with its whole total open: money owed
+ * to the customer. */
+MUST_CHECK enum err_code ops_invoices_read(struct odoo *c, const int64_t *ids, size_t n,
+					   struct ops_invoice **out, size_t *nout,
+					   struct err *e);
+
+/* What a sale line says about invoicing. */
+struct ops_line_policy {
+	int64_t id;                         /* sale.order.line */
+	int64_t order_id, product_id;
+	char invoice_policy[OPS_STATE_LEN]; /* order | delivery; "" without a product */
+	char invoice_status[OPS_STATE_LEN]; /* upselling | invoiced | to invoice | no */
+	/* MONEY_QTY_DECIMALS; qty_to_invoice is negative when a refund is due
+	 * (policy delivery, returned after invoicing) */
+	int64_t qty_ordered, qty_delivered, qty_invoiced, qty_to_invoice;
+};
+
+/* The lines' invoicing figures and their products' invoice_policy: 2 calls
+ * (sale.order.line read; product.product read). Odoo 17/18 have no
+ * invoice_policy on the line (product_id.invoice_policy is on the product
+ * template, and read cannot follow a path). Policy 'order': a posted credit
+ * note linked to the line lowers qty_invoiced below the ordered quantity and
+ * the line (and order) go back to 'to invoice'. */
+MUST_CHECK enum err_code ops_sale_lines_policy(struct odoo *c, const int64_t *sale_line_ids,
+					       size_t n, struct ops_line_policy **out,
+					       size_t *nout, struct err *e);
+
+/* The refund payment registered for one credit note. */
+struct ops_refund_payment {
+	int64_t credit_note_id;
+	int64_t payment_id;                 /* 0: Odoo made none (nothing open) */
+	char name[OPS_NAME_LEN];            /* PBNK1/2026/00001 */
+	char state[OPS_STATE_LEN];          /* 17: posted; 18: in_process | paid */
+	int64_t amount;                     /* minor units */
+	int decimals;
+};
+
+/* Pay out posted credit notes (out_refund) from a bank or cash journal
+ * (journal_id 0: Odoo's first bank journal): one account.payment.register
+ * create with context active_model account.move, active_ids = all of them
+ * and group_payment false, one action_create_payments, one account.payment
+ * read: 3 calls for any n. Odoo then makes one outbound customer payment
+ * per credit note for its whole residual, posts it and reconciles it with
+ * the note (account_payment_register.py, _create_payments: without
+ * group_payment each receivable line is its own batch). out[i] is for
+ * credit_note_ids[i] (out has n entries), matched through the payments'
+ * reconciled_invoice_ids. Refused as a whole (UserError, nothing made) if
+ * one of them is not posted or none has anything open; a note with nothing
+ * open among others gets payment_id 0. After ERR_UNKNOWN_OUTCOME read the
+ * notes' payment_state (ops_invoices_read) before paying again. */
+MUST_CHECK enum err_code ops_refund_payments_register(struct odoo *c,
+						      const int64_t *credit_note_ids,
+						      size_t n, int64_t journal_id,
+						      struct ops_refund_payment *out,
+						      struct err *e);
+
+/* An outbound customer payment (money sent to a customer). */
+struct ops_out_payment {
+	int64_t id;
+	char name[OPS_NAME_LEN];
+	char memo[OPS_REF_LEN];             /* 17: ref, 18: memo */
+	char state[OPS_STATE_LEN];
+	char date[16];                      /* YYYY-MM-DD, the payment date */
+	int64_t partner_id;
+	int64_t currency_id;
+	int decimals;
+	int64_t amount;                     /* minor units */
+	int64_t reconciled[OPS_MAX_LINKS];  /* reconciled_invoice_ids */
+	size_t nreconciled;
+	/* what it pays, of the orders asked about: the first reconciled move
+	 * among money->moves (0: none, only the partner links it) */
+	int64_t move_id;
+	bool ours;                          /* that move's ref starts OPS_REF_PREFIX */
+};
+
+struct ops_money_on_orders {
+	/* the orders' invoices and credit notes, any state but cancel, by
+	 * invoice_origin; ours = ref starting OPS_REF_PREFIX */
+	struct ops_invoice *moves;
+	size_t nmoves;
+	struct ops_out_payment *payments;
+	size_t npayments;
+};
+
+/* Money already given back on orders, to catch premature refunds (made by
+ * hand in Odoo before the goods came back). What real Odoo 17/18 shows, and
+ * what this reads:
+ *  - documents: account.move out_invoice and out_refund whose
+ *    invoice_origin is one of the order names, any state but cancel. Our
+ *    credit notes carry invoice_origin and ref OPS_REF_PREFIX "..."; Odoo's
+ *    reversal wizard copies invoice_origin from the invoice and writes ref
+ *    "Reversal of: INV/..., <reason>"; a credit note typed in by hand may
+ *    have no invoice_origin at all and is then only seen through a payment
+ *    to the partner. The invoices' partner_id (the commercial partner) is
+ *    who refunds are paid to;
+ *  - payouts: account.payment, payment_type outbound, partner_type
+ *    customer, not cancelled (17 'cancel'; 18 'canceled', 'rejected'),
+ *    partner_id one of those partners or of partner_ids (for orders not
+ *    invoiced yet), date >= since (YYYY-MM-DD; NULL: any). A payout
+ *    registered on a credit note (by us or by hand) is reconciled with it:
+ *    reconciled_invoice_ids on 17 and 18, and its ref/memo is the note's
+ *    name, never our reference. A payout made by hand with no document is
+ *    reconciled with nothing.
+ * The rule, per payment: move_id is the first reconciled move that is one
+ * of these orders' documents; ours when that move's ref starts with
+ * OPS_REF_PREFIX (our credit note: compare the payment id with what
+ * ops_refund_payments_register returned to know whether we paid it).
+ * move_id of a credit note not ours: a refund made by hand for that order.
+ * move_id 0: money sent to the customer for an order we cannot name (it
+ * may be another order of the same customer). The cut-off is the payment
+ * date, what the user typed (default today, may be back-dated):
+ * create_date would be exact but odoo-emu does not have it.
+ * Calls: 1 (account.move search_read) + 1 when there is a partner
+ * (account.payment search_read). Free with ops_money_on_orders_free. */
+MUST_CHECK enum err_code ops_money_on_orders(struct odoo *c, const char *const *order_names,
+					     size_t n, const int64_t *partner_ids,
+					     size_t npartners, const char *since,
+					     struct ops_money_on_orders *out,
+					     struct err *e);
+void ops_money_on_orders_free(struct ops_money_on_orders *m);
+
+/* The email of a user (res.users read): "" when it is false. 1 call.
+ * Odoo refuses to post a move or a chatter message for a user whose
+ * partner has no email (x.user_credit_post_no_email). ERR_NOT_FOUND when
+ * the user does not exist. */
+MUST_CHECK enum err_code ops_user_email(struct odoo *c, int64_t uid, char *out,
+					size_t len, struct err *e);
+
+/* === end of finance ===================================================== */
+
 #endif

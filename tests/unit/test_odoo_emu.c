@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/money.h"
+#include "odoo/field.h"
 #include "odoo/ops.h"
 #include "util/parse.h"
 
@@ -1137,6 +1138,376 @@ static void test_odoo_emu__notes_one_by_message_post_many_by_create(void **state
 	}
 }
 
+/* --- finance: invoices, policies, refund payments, money on orders -------- */
+
+/* One credit note of ref for qty of products (by index) at the order's
+ * prices, reversing the invoice; created and posted. */
+static int64_t credit_note(struct fixture *f, const char *ref, const int *prod,
+			   const int64_t *qty, size_t n)
+{
+	static const int64_t price[] = { 25000000, 79990000, 12500000 };
+	static const int64_t discount[] = { 10000000, 0, 0 };
+	const struct scenario *s = &f->s;
+	struct ops_credit_line lines[NPRODUCTS];
+	int64_t taxes[NPRODUCTS], id = 0;
+	struct err e = ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		taxes[i] = prod[i] == MUG ? s->tax10 : s->tax20;
+		lines[i] = (struct ops_credit_line){
+			.product_id = s->product[prod[i]], .sale_line_id = s->line[prod[i]],
+			.qty = qty[i], .price_unit = price[prod[i]],
+			.discount = discount[prod[i]], .tax_ids = &taxes[i], .ntax = 1,
+		};
+	}
+	const struct ops_credit req = {
+		.ref = ref, .invoice_origin = s->order_name, .partner_id = s->partner,
+		.reversed_entry_id = s->invoice, .lines = lines, .nlines = n,
+	};
+	assert_ok(ops_credit_notes_create(f->c, &req, 1, &id, &e));
+	assert_ok(ops_moves_post(f->c, &id, 1, &e));
+	return id;
+}
+
+static const struct ops_invoice *invoice_of(const struct ops_invoice *m, size_t n,
+					    int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].id == id)
+			return &m[i];
+	fail_msg("move %lld not found", (long long)id);
+	return NULL;
+}
+
+/* A payment registered by hand in Odoo (the wizard on some moves). */
+static void pay_by_hand(struct fixture *f, const int64_t *moves, size_t n)
+{
+	int64_t wizard = exec_id(f, "account.payment.register", "create", json_pack("[{}]"),
+				 json_pack("{s:{s:s, s:o}}", "context", "active_model",
+					   "account.move", "active_ids",
+					   field_id_array(moves, n)));
+
+	json_decref(exec(f, "account.payment.register", "action_create_payments",
+			 json_pack("[[I]]", (json_int_t)wizard), NULL));
+}
+
+static int64_t bank_journal(struct fixture *f)
+{
+	json_t *r = exec(f, "account.journal", "search_read",
+			 json_pack("[[[s, s, s]]]", "type", "=", "bank"),
+			 json_pack("{s:[s]}", "fields", "name"));
+	int64_t id = first_id(r, "id");
+
+	json_decref(r);
+	return id;
+}
+
+/* Unpaid invoice + posted credit note: Odoo reconciles them (i.credit_*);
+ * policy "order": the credited lines are to invoice again (i.sol_after_credit). */
+static void test_odoo_emu__finance_credit_note_on_unpaid_invoice(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const int prod[] = { TSHIRT, JEANS };
+	const int64_t qty[] = { QTY(2), QTY(1) };
+	struct ops_invoice *m = NULL;
+	struct ops_line_policy *l = NULL;
+	const struct ops_invoice *inv, *cn;
+	struct err e = ERR_INIT;
+	uint64_t before;
+	int64_t ids[2] = { s->invoice, 0 };
+	size_t n = 0;
+
+	before = calls_total(f);
+	assert_ok(ops_invoices_read(f->c, ids, 1, &m, &n, &e));
+	assert_int_equal(calls_total(f) - before, 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].state, "posted");
+	assert_string_equal(m[0].move_type, "out_invoice");
+	assert_string_equal(m[0].payment_state, "not_paid");
+	assert_string_equal(m[0].invoice_origin, s->order_name);
+	assert_int_equal(m[0].partner_id, s->partner);
+	assert_int_equal(m[0].decimals, 2);
+	assert_int_equal(m[0].amount_total, 20199);
+	assert_int_equal(m[0].amount_residual, 20199);
+	free(m);
+
+	ids[1] = credit_note(f, "RB RMA-UNPAID", prod, qty, 2);
+	before = calls_total(f);
+	assert_ok(ops_invoices_read(f->c, ids, 2, &m, &n, &e));
+	assert_int_equal(calls_total(f) - before, 1);
+	assert_int_equal(n, 2);
+	inv = invoice_of(m, n, s->invoice);
+	cn = invoice_of(m, n, ids[1]);
+	assert_string_equal(inv->payment_state, "partial");
+	assert_int_equal(inv->amount_residual, 5200);    /* 201.99 - 149.99 */
+	assert_string_equal(cn->move_type, "out_refund");
+	assert_string_equal(cn->state, "posted");
+	assert_string_equal(cn->ref, "RB RMA-UNPAID");
+	assert_int_equal(cn->reversed_entry_id, s->invoice);
+	assert_string_equal(cn->payment_state, "paid");
+	assert_int_equal(cn->amount_total, 14999);
+	assert_int_equal(cn->amount_residual, 0);
+	free(m);
+
+	before = calls_total(f);
+	assert_ok(ops_sale_lines_policy(f->c, s->line, NPRODUCTS, &l, &n, &e));
+	assert_int_equal(calls_total(f) - before, 2);     /* lines, products */
+	assert_int_equal(n, NPRODUCTS);
+	assert_int_equal(l[TSHIRT].id, s->line[TSHIRT]);
+	assert_int_equal(l[TSHIRT].order_id, s->order);
+	assert_int_equal(l[TSHIRT].product_id, s->product[TSHIRT]);
+	assert_string_equal(l[TSHIRT].invoice_policy, "order");
+	assert_int_equal(l[TSHIRT].qty_ordered, QTY(3));
+	assert_int_equal(l[TSHIRT].qty_delivered, QTY(3));
+	assert_int_equal(l[TSHIRT].qty_invoiced, QTY(1));
+	assert_int_equal(l[TSHIRT].qty_to_invoice, QTY(2));
+	assert_string_equal(l[TSHIRT].invoice_status, "to invoice");
+	assert_int_equal(l[JEANS].qty_invoiced, 0);
+	assert_int_equal(l[JEANS].qty_to_invoice, QTY(1));
+	assert_string_equal(l[JEANS].invoice_status, "to invoice");
+	assert_string_equal(l[MUG].invoice_policy, "order");
+	assert_int_equal(l[MUG].qty_to_invoice, 0);
+	assert_string_equal(l[MUG].invoice_status, "invoiced");
+	free(l);
+}
+
+/* Paid invoice + credit notes: nothing to reconcile, the notes stay open
+ * (money owed to the customer); paid out in one batch, one payment each;
+ * then what is seen of money given back on the order. */
+static void test_odoo_emu__finance_refunds_paid_out_and_money_on_orders(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const int p1[] = { TSHIRT }, p2[] = { MUG };
+	const int64_t q1[] = { QTY(1) };
+	const char *orders[] = { s->order_name, "S-NOT-THERE" };
+	struct ops_invoice *m = NULL;
+	struct ops_refund_payment rp[3];
+	struct ops_money_on_orders money;
+	const struct ops_out_payment *pay;
+	struct err e = ERR_INIT;
+	int64_t cns[3] = { 0 }, hand = 0, journal = bank_journal(f);
+	uint64_t before;
+	size_t n = 0, i, linked = 0, ours = 0;
+
+	pay_by_hand(f, &s->invoice, 1);
+	assert_ok(ops_invoices_read(f->c, &s->invoice, 1, &m, &n, &e));
+	assert_string_equal(m[0].payment_state, "paid");
+	assert_int_equal(m[0].amount_residual, 0);
+	free(m);
+
+	cns[0] = credit_note(f, "RB RMA-PAID-1", p1, q1, 1);   /* 22.50 + 20% */
+	cns[1] = credit_note(f, "RB RMA-PAID-2", p2, q1, 1);   /* 12.50 incl. */
+	assert_ok(ops_invoices_read(f->c, cns, 2, &m, &n, &e));
+	assert_int_equal(n, 2);
+	assert_string_equal(invoice_of(m, n, cns[0])->payment_state, "not_paid");
+	assert_int_equal(invoice_of(m, n, cns[0])->amount_total, 2700);
+	assert_int_equal(invoice_of(m, n, cns[0])->amount_residual, 2700);
+	assert_string_equal(invoice_of(m, n, cns[1])->payment_state, "not_paid");
+	assert_int_equal(invoice_of(m, n, cns[1])->amount_residual, 1250);
+	free(m);
+
+	/* both paid out: 3 calls, one payment per note */
+	before = calls_total(f);
+	assert_ok(ops_refund_payments_register(f->c, cns, 2, journal, rp, &e));
+	assert_int_equal(calls_total(f) - before, 3);
+	assert_int_equal(calls(f, "account.payment.register", "create"), 2);
+	assert_int_equal(calls(f, "account.payment.register", "action_create_payments"), 2);
+	assert_int_equal(rp[0].credit_note_id, cns[0]);
+	assert_int_equal(rp[1].credit_note_id, cns[1]);
+	assert_true(rp[0].payment_id > 0 && rp[1].payment_id > 0);
+	assert_int_not_equal(rp[0].payment_id, rp[1].payment_id);
+	assert_int_equal(rp[0].amount, 2700);
+	assert_int_equal(rp[1].amount, 1250);
+	assert_int_equal(rp[0].decimals, 2);
+	assert_string_equal(rp[0].state, f->profile == 17 ? "posted" : "in_process");
+	assert_true(rp[0].name[0] != '\0');
+	assert_ok(ops_invoices_read(f->c, cns, 2, &m, &n, &e));
+	for (i = 0; i < n; i++) {
+		assert_string_equal(m[i].payment_state, "paid");
+		assert_int_equal(m[i].amount_residual, 0);
+	}
+	free(m);
+	/* nothing open any more: refused as a whole, nothing made */
+	assert_int_equal(ops_refund_payments_register(f->c, cns, 2, 0, rp, &e), ERR_REJECTED);
+	assert_non_null(strstr(e.msg, "nothing left to pay"));
+
+	/* a refund made by hand: the reversal wizard's credit note, paid with
+	 * the wizard; and money sent with no document at all */
+	hand = exec_id(f, "account.move.reversal", "create",
+		       json_pack("[{s:s, s:I}]", "reason", "goodwill", "journal_id",
+				 (json_int_t)1),
+		       json_pack("{s:{s:s, s:[I]}}", "context", "active_model", "account.move",
+				 "active_ids", (json_int_t)s->invoice));
+	json_t *act = exec(f, "account.move.reversal", "refund_moves",
+			   json_pack("[[I]]", (json_int_t)hand), NULL);
+	cns[2] = (int64_t)json_integer_value(json_object_get(act, "res_id"));
+	json_decref(act);
+	assert_ok(ops_moves_post(f->c, &cns[2], 1, &e));
+	pay_by_hand(f, &cns[2], 1);
+	json_decref(exec(f, "account.payment", "create", json_pack(
+		"[{s:s, s:s, s:I, s:f, s:I, s:s, s:i}]", "payment_type", "outbound",
+		"partner_type", "customer", "partner_id", (json_int_t)s->partner,
+		"amount", 5.0, "journal_id", (json_int_t)journal, "date", "2026-01-15",
+		"currency_id", 1),
+		NULL));
+
+	before = calls_total(f);
+	assert_ok(ops_money_on_orders(f->c, orders, 2, NULL, 0, "2000-01-01", &money, &e));
+	assert_int_equal(calls_total(f) - before, 2);
+	assert_int_equal(money.nmoves, 4);          /* the invoice, 3 credit notes */
+	assert_string_equal(invoice_of(money.moves, money.nmoves, s->invoice)->move_type,
+			    "out_invoice");
+	assert_non_null(strstr(invoice_of(money.moves, money.nmoves, cns[2])->ref,
+			       "Reversal of: "));
+	assert_int_equal(invoice_of(money.moves, money.nmoves, cns[2])->amount_total, 20199);
+	/* the customer's inbound payment is not money given back */
+	assert_int_equal(money.npayments, 4);
+	for (i = 0; i < money.npayments; i++) {
+		pay = &money.payments[i];
+		assert_int_equal(pay->partner_id, s->partner);
+		assert_true(pay->date[0] != '\0');
+		if (pay->move_id)
+			linked++;
+		if (pay->ours) {
+			ours++;
+			assert_true(pay->move_id == cns[0] || pay->move_id == cns[1]);
+		} else if (pay->move_id) {
+			assert_int_equal(pay->move_id, cns[2]);
+			assert_int_equal(pay->amount, 20199);
+		} else {
+			assert_int_equal(pay->amount, 500);
+			assert_int_equal(pay->nreconciled, 0);
+		}
+	}
+	assert_int_equal(linked, 3);
+	assert_int_equal(ours, 2);
+	ops_money_on_orders_free(&money);
+
+	/* nothing paid after the cut-off; the documents still come */
+	assert_ok(ops_money_on_orders(f->c, orders, 1, NULL, 0, "2999-01-01", &money, &e));
+	assert_int_equal(money.nmoves, 4);
+	assert_int_equal(money.npayments, 0);
+	ops_money_on_orders_free(&money);
+	/* an order not invoiced: by its partner alone, one call */
+	before = calls_total(f);
+	assert_ok(ops_money_on_orders(f->c, NULL, 0, &s->partner, 1, NULL, &money, &e));
+	assert_int_equal(calls_total(f) - before, 1);
+	assert_int_equal(money.nmoves, 0);
+	assert_int_equal(money.npayments, 4);
+	for (i = 0; i < money.npayments; i++)
+		assert_int_equal(money.payments[i].move_id, 0);
+	ops_money_on_orders_free(&money);
+}
+
+/* One note alone: the wizard pays it with its own values (edit mode) and
+ * the action names the payment by res_id; a draft note is refused. */
+static void test_odoo_emu__finance_refund_payout_of_one_note(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const int prod[] = { JEANS };
+	const int64_t qty[] = { QTY(1) };
+	struct ops_refund_payment rp;
+	struct ops_money_on_orders money;
+	struct ops_invoice *m = NULL;
+	struct err e = ERR_INIT;
+	int64_t cn, draft = 0;
+	size_t n = 0;
+
+	pay_by_hand(f, &s->invoice, 1);
+	cn = credit_note(f, "RB RMA-ONE", prod, qty, 1);
+	assert_ok(ops_refund_payments_register(f->c, &cn, 1, 0, &rp, &e));
+	assert_int_equal(rp.credit_note_id, cn);
+	assert_true(rp.payment_id > 0);
+	assert_int_equal(rp.amount, 9599);   /* 79.99 + 16.00 */
+	assert_ok(ops_invoices_read(f->c, &cn, 1, &m, &n, &e));
+	assert_string_equal(m[0].payment_state, "paid");
+	free(m);
+	assert_ok(ops_money_on_orders(f->c, (const char *[]){ s->order_name }, 1, NULL, 0,
+				      NULL, &money, &e));
+	assert_int_equal(money.npayments, 1);
+	assert_int_equal(money.payments[0].id, rp.payment_id);
+	assert_int_equal(money.payments[0].move_id, cn);
+	assert_true(money.payments[0].ours);
+	assert_string_equal(money.payments[0].memo, invoice_of(money.moves, money.nmoves, cn)->name);
+	ops_money_on_orders_free(&money);
+
+	/* a draft: Odoo refuses the whole wizard, nothing is made */
+	const struct ops_credit_line line = {
+		.product_id = s->product[JEANS], .sale_line_id = s->line[JEANS],
+		.qty = QTY(1), .price_unit = 79990000, .tax_ids = &s->tax20, .ntax = 1,
+	};
+	const struct ops_credit req = {
+		.ref = "RB RMA-DRAFT", .invoice_origin = s->order_name, .partner_id = s->partner,
+		.reversed_entry_id = s->invoice, .lines = &line, .nlines = 1,
+	};
+	assert_ok(ops_credit_notes_create(f->c, &req, 1, &draft, &e));
+	assert_int_equal(ops_refund_payments_register(f->c, &draft, 1, 0, &rp, &e), ERR_REJECTED);
+	assert_non_null(strstr(e.msg, "posted journal entries"));
+	assert_int_equal(rp.payment_id, 0);
+}
+
+/* Policy "delivery": goods back after invoicing make qty_to_invoice
+ * negative and the line 'to invoice' — a refund is due (test_accounting's
+ * test_invoiced_on_delivery_return_then_credit_note, through the client). */
+static void test_odoo_emu__finance_policy_delivery_refund_due(void **state)
+{
+	struct fixture *f = *state;
+	const struct scenario *s = &f->s;
+	const struct ops_return_line lines[] = { ret_line(s, JEANS, QTY(1), s->stock) };
+	const struct ops_return req = ret_req(s, "RB RMA-DELIVERY", lines, 1, s->stock);
+	struct ops_line_policy *l = NULL;
+	struct ops_move *m = NULL;
+	struct ops_button b;
+	struct err e = ERR_INIT;
+	int64_t id = 0;
+	size_t created = 0, n = 0;
+
+	json_decref(exec(f, "product.product", "write", json_pack(
+		"[[I], {s:s}]", (json_int_t)s->product[JEANS], "invoice_policy", "delivery"),
+		NULL));
+	assert_ok(ops_returns_create(f->c, &req, 1, &id, &created, &e));
+	assert_ok(ops_moves(f->c, &id, 1, &m, &n, &e));
+	receive(f, m[0].id, 1.0);
+	free(m);
+	assert_ok(ops_button(f->c, "stock.picking", "button_validate", &id, 1, NULL, &b, &e));
+	assert_false(b.action);
+	assert_ok(ops_sale_lines_policy(f->c, &s->line[JEANS], 1, &l, &n, &e));
+	assert_int_equal(n, 1);
+	assert_string_equal(l[0].invoice_policy, "delivery");
+	assert_int_equal(l[0].qty_delivered, 0);
+	assert_int_equal(l[0].qty_invoiced, QTY(1));
+	assert_int_equal(l[0].qty_to_invoice, -QTY(1));
+	assert_string_equal(l[0].invoice_status, "to invoice");
+	free(l);
+	/* a line id that does not exist is absent, not an error */
+	assert_ok(ops_sale_lines_policy(f->c, &(int64_t){ 999999 }, 1, &l, &n, &e));
+	assert_int_equal(n, 0);
+	free(l);
+}
+
+/* doctor: whether the API user can post (it needs an email). */
+static void test_odoo_emu__finance_user_email(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = ERR_INIT;
+	char email[128];
+
+	assert_ok(ops_user_email(f->c, odoo_server(f->c)->uid, email, sizeof(email), &e));
+	assert_string_equal(email, "admin@yourcompany.example.com");
+	/* the seed's integration user has none: false reads "" */
+	assert_ok(ops_user_email(f->c, 6, email, sizeof(email), &e));
+	assert_string_equal(email, "");
+	assert_int_equal(ops_user_email(f->c, 999999, email, sizeof(email), &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(calls(f, "res.users", "read"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1152,6 +1523,11 @@ int main(void)
 		BOTH(test_odoo_emu__cancel_returns),
 		BOTH(test_odoo_emu__scrap_and_insufficient_quantity),
 		BOTH(test_odoo_emu__notes_one_by_message_post_many_by_create),
+		BOTH(test_odoo_emu__finance_credit_note_on_unpaid_invoice),
+		BOTH(test_odoo_emu__finance_refunds_paid_out_and_money_on_orders),
+		BOTH(test_odoo_emu__finance_refund_payout_of_one_note),
+		BOTH(test_odoo_emu__finance_policy_delivery_refund_due),
+		BOTH(test_odoo_emu__finance_user_email),
 #undef BOTH
 	};
 

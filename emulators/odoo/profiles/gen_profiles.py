@@ -262,7 +262,7 @@ def common_models(p):
         "account.payment.register": {
             "description": "Pay", "fields": {
                 "payment_date": F("date"), "amount": F("monetary"),
-                "communication": F("char"),
+                "communication": F("char"), "group_payment": F("boolean"),
                 "journal_id": m2o("account.journal", string="Journal", required=True),
                 "currency_id": m2o("res.currency"),
                 "partner_id": m2o("res.partner"),

@@ -203,3 +203,45 @@ def test_delivered_beyond_ordered_is_upselling(emu):
     on the line and the order (from Odoo's source)."""
     so, _, _, _ = one_line_order(emu, "order", 4.0)
     assert status(emu, so) == (4.0, 3.0, 0.0, "upselling", "upselling")
+
+
+def payments(emu, memo):
+    return sorted((x["amount"], x[memo], x["reconciled_invoice_ids"], x["payment_type"])
+                  for x in find(emu, "account.payment", [["payment_type", "=", "outbound"]],
+                                fields=["amount", memo, "reconciled_invoice_ids",
+                                        "payment_type"]))
+
+
+def test_refunds_paid_out_one_payment_per_credit_note(order):
+    """Several credit notes in one account.payment.register: group_payment
+    defaults to false for more than one move (_compute_group_payment), so
+    _create_payments makes one payment per move, each for its residual,
+    memo the move's name; group_payment true makes one for the partner."""
+    emu = order["emu"]
+    memo = "memo" if emu.profile == "18" else "ref"
+    inv = invoice(order)
+    pay(emu, [inv])
+    cn1, _ = refund(order, inv, 1.0)
+    cn2, _ = refund(order, inv, 2.0)
+    # 1 of L3: 8.226878 -> 8.23 incl.; 10% 0.748 -> 0.75; base 7.48; 20% 1.50; 9.73
+    assert amounts(emu, cn1)[3:] == (9.73, "not_paid")
+    assert amounts(emu, cn2)[3:] == (19.44, "not_paid")
+    names = {m["id"]: m["name"] for m in ok(emu.execute(
+        "account.move", "read", [cn1, cn2], fields=["name"]))}
+    wiz = ok(emu.execute("account.payment.register", "create", {},
+                         context={"active_model": "account.move", "active_ids": [cn1, cn2]}))
+    assert ok(emu.execute("account.payment.register", "read", [wiz],
+                          fields=["group_payment"]))[0]["group_payment"] is False
+    act = ok(emu.execute("account.payment.register", "action_create_payments", [wiz]))
+    assert act["res_model"] == "account.payment" and len(act["domain"][0][2]) == 2
+    assert payments(emu, memo) == [(9.73, names[cn1], [cn1], "outbound"),
+                                   (19.44, names[cn2], [cn2], "outbound")]
+    assert amounts(emu, cn1)[3:] == (0.0, "paid") and amounts(emu, cn2)[3:] == (0.0, "paid")
+    # grouped: one payment for both
+    cn3, _ = refund(order, inv, 1.0)
+    cn4, _ = refund(order, inv, 1.0)
+    act = pay(emu, [cn3, cn4], group_payment=True)
+    assert act["view_mode"] == "form"
+    last = payments(emu, memo)[-1]
+    assert (last[0], last[2]) == (19.46, [cn3, cn4])
+    assert amounts(emu, cn3)[3:] == (0.0, "paid") and amounts(emu, cn4)[3:] == (0.0, "paid")
