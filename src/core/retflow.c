@@ -14,6 +14,8 @@ static const char *const state_names[] = {
 	[RETFLOW_CLOSED] = "CLOSED",
 	[RETFLOW_CANCELLED] = "CANCELLED",
 	[RETFLOW_ON_HOLD] = "ON_HOLD",
+	[RETFLOW_AWAITING_APPROVAL] = "AWAITING_APPROVAL",
+	[RETFLOW_CREDIT_DRAFT] = "CREDIT_DRAFT",
 };
 static_assert(ARRAY_LEN(state_names) == RETFLOW__COUNT, "state name table");
 
@@ -34,22 +36,30 @@ static_assert(ARRAY_LEN(line_names) == RETFLOW_LINE__COUNT, "line name table");
 #define X RETFLOW_CLOSED
 #define K RETFLOW_CANCELLED
 #define H RETFLOW_ON_HOLD
+#define P RETFLOW_AWAITING_APPROVAL
+#define D RETFLOW_CREDIT_DRAFT
 
 /* from -> to. Forward along the flow; CANCELLED only before receipt (after
  * it, goods are in Odoo and a person decides); ON_HOLD from any working
  * state, and back from ON_HOLD to the state the hold interrupted once a
  * person resolved it (the engine redoes that step: every step is safe to
- * repeat). */
+ * repeat). After receipt the refund policy may ask for a person's approval
+ * (AWAITING_APPROVAL, back to RECEIVED once decided, or CLOSED when every
+ * line was refused); credit notes may wait in draft for finance
+ * (CREDIT_DRAFT). A return whose lines were all refused is CLOSED. */
 static const bool allowed[RETFLOW__COUNT][RETFLOW__COUNT] = {
 	[I] = { [M] = 1, [K] = 1, [H] = 1 },
 	[M] = { [A] = 1, [K] = 1, [H] = 1 },
 	[A] = { [R] = 1, [K] = 1, [H] = 1 },
-	[R] = { [C] = 1, [H] = 1 },
+	[R] = { [C] = 1, [P] = 1, [D] = 1, [X] = 1, [H] = 1 },
+	[P] = { [R] = 1, [X] = 1, [H] = 1 },
+	[D] = { [C] = 1, [H] = 1 },
 	[C] = { [N] = 1, [X] = 1, [H] = 1 },
 	[N] = { [X] = 1, [H] = 1 },
 	[X] = { 0 },
 	[K] = { 0 },
-	[H] = { [I] = 1, [M] = 1, [A] = 1, [R] = 1, [C] = 1, [K] = 1, [X] = 1 },
+	[H] = { [I] = 1, [M] = 1, [A] = 1, [R] = 1, [P] = 1, [D] = 1, [C] = 1, [N] = 1,
+		[K] = 1, [X] = 1 },
 };
 
 #undef I
@@ -61,6 +71,8 @@ static const bool allowed[RETFLOW__COUNT][RETFLOW__COUNT] = {
 #undef X
 #undef K
 #undef H
+#undef P
+#undef D
 
 const char *retflow_state_name(enum retflow_state s)
 {
@@ -117,5 +129,6 @@ enum err_code retflow_transition(enum retflow_state *st, enum retflow_state to,
 bool retflow_is_active(enum retflow_state s)
 {
 	return s == RETFLOW_INTENT || s == RETFLOW_MATCHED ||
-	       s == RETFLOW_AWAITING_RECEIPT || s == RETFLOW_RECEIVED;
+	       s == RETFLOW_AWAITING_RECEIPT || s == RETFLOW_RECEIVED ||
+	       s == RETFLOW_CREDIT_DRAFT || s == RETFLOW_CREDITED || s == RETFLOW_NOTIFIED;
 }

@@ -19,6 +19,9 @@ enum retflow_state {
 	RETFLOW_CLOSED,
 	RETFLOW_CANCELLED,         /* withdrawn before receipt */
 	RETFLOW_ON_HOLD,           /* an open exception blocks it: a person acts */
+	/* side steps of the flow (kept last: the states above are in flow order) */
+	RETFLOW_AWAITING_APPROVAL, /* received; the refund policy wants a person's yes */
+	RETFLOW_CREDIT_DRAFT,      /* credit notes in draft for finance to post in Odoo */
 	RETFLOW__COUNT
 };
 

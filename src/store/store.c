@@ -272,3 +272,15 @@ enum err_code store_jobs_due_now_state(struct store *st, const char *state,
 {
 	return OPS(st)->jobs_due_now_state(st, state, now_ms, changed, e);
 }
+
+enum err_code store_requests_from_milestone(struct store *st, const char *status,
+					    int64_t now_ms, int *added, struct err *e)
+{
+	return OPS(st)->requests_from_milestone(st, status, now_ms, added, e);
+}
+
+enum err_code store_exceptions_resolve(struct store *st, int64_t return_id, const char *by,
+				       int *n, struct err *e)
+{
+	return OPS(st)->exceptions_resolve(st, return_id, by, n, e);
+}

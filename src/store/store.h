@@ -409,6 +409,18 @@ MUST_CHECK enum err_code store_request_done(struct store *st, int64_t id,
 /* Odoo said a picking was validated (POST /odoo/notifications): make the
  * open jobs of every return in state due at now_ms, so the next engine
  * round reads their pickings. *changed = jobs made due (may be NULL). */
+/* Mark every open exception of a return resolved by `by` (a person's
+ * release, a cancel, a close); *n says how many, n may be NULL. Joins an
+ * open store_tx_begin. */
+MUST_CHECK enum err_code store_exceptions_resolve(struct store *st, int64_t return_id,
+						  const char *by, int *n, struct err *e);
+/* A cancel request (actor "rebound") for every return whose last Rebound
+ * milestone is status (rebound.cancelled_status, any case) and that is
+ * neither cancelled nor closed — once per return. The engine applies it
+ * like an operator's. */
+MUST_CHECK enum err_code store_requests_from_milestone(struct store *st,
+						       const char *status, int64_t now_ms,
+						       int *added, struct err *e);
 MUST_CHECK enum err_code store_jobs_due_now_state(struct store *st,
 						  const char *state, int64_t now_ms,
 						  int *changed, struct err *e);
@@ -461,6 +473,8 @@ struct store_ops {
 	enum err_code (*requests_list)(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
 	enum err_code (*request_done)(struct store *st, int64_t id, const char *result, struct err *e);
 	enum err_code (*jobs_due_now_state)(struct store *st, const char *state, int64_t now_ms, int *changed, struct err *e);
+	enum err_code (*exceptions_resolve)(struct store *st, int64_t return_id, const char *by, int *n, struct err *e);
+	enum err_code (*requests_from_milestone)(struct store *st, const char *status, int64_t now_ms, int *added, struct err *e);
 };
 
 /* Every backend's struct store starts with this. */

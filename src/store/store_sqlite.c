@@ -652,4 +652,6 @@ const struct store_ops store_sqlite_ops = {
 	.requests_list = sq_requests_list,
 	.request_done = sq_request_done,
 	.jobs_due_now_state = sq_jobs_due_now_state,
+	.requests_from_milestone = sq_requests_from_milestone,
+	.exceptions_resolve = sq_exceptions_resolve,
 };

@@ -20,7 +20,10 @@ enum err_code sq_jobs_ensure(struct store *st, int64_t now_ms, int *added,
 	*added = 0;
 	return sq_write_one(st, "INSERT INTO jobs(return_id, kind, due_at_ms, created_at_ms)"
 			 " SELECT r.id, 'advance', ?1, ?1 FROM returns r"
-			 " WHERE r.state IN ('INTENT', 'MATCHED', 'AWAITING_RECEIPT', 'RECEIVED')"
+			 " WHERE (r.state IN ('INTENT', 'MATCHED', 'AWAITING_RECEIPT', 'RECEIVED',"
+			 "  'CREDIT_DRAFT', 'CREDITED', 'NOTIFIED')"
+			 "  OR EXISTS (SELECT 1 FROM requests q WHERE q.return_id = r.id"
+			 "   AND q.done_ms IS NULL))"
 			 " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.return_id = r.id"
 			 " AND j.done_at_ms IS NULL)",
 			 bind_now, &now_ms, added, "enqueue jobs", e);
@@ -313,4 +316,58 @@ out:
 	sq_finish(st, s);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+struct milestone_args {
+	const char *status;
+	int64_t now;
+};
+
+static void bind_milestone(sqlite3_stmt *s, const void *arg)
+{
+	const struct milestone_args *a = arg;
+
+	sqlite3_bind_text(s, 1, a->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, a->now);
+}
+
+enum err_code sq_requests_from_milestone(struct store *st, const char *status,
+					 int64_t now_ms, int *added, struct err *e)
+{
+	struct milestone_args a = { status, now_ms };
+
+	*added = 0;
+	/* once per return: a cancel request Rebound made is never made again */
+	return sq_write_one(st, "INSERT INTO requests(return_id, kind, lines, actor, comment,"
+			 " created_ms) SELECT r.id, 'cancel', NULL, 'rebound',"
+			 " 'Rebound reports the return ' || r.last_milestone, ?2 FROM returns r"
+			 " WHERE r.last_milestone = ?1 COLLATE NOCASE"
+			 " AND r.state NOT IN ('CANCELLED', 'CLOSED')"
+			 " AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.return_id = r.id"
+			 "  AND q.kind = 'cancel' AND q.actor = 'rebound')",
+			 bind_milestone, &a, added, "cancel requests from Rebound", e);
+}
+
+struct resolve_args {
+	int64_t return_id, now;
+	const char *by;
+};
+
+static void bind_resolve(sqlite3_stmt *s, const void *arg)
+{
+	const struct resolve_args *a = arg;
+
+	sqlite3_bind_int64(s, 1, a->now);
+	sqlite3_bind_text(s, 2, a->by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, a->return_id);
+}
+
+enum err_code sq_exceptions_resolve(struct store *st, int64_t return_id, const char *by,
+				    int *n, struct err *e)
+{
+	struct resolve_args a = { return_id, clock_now_ms(), by };
+
+	return sq_write_one(st, "UPDATE exceptions SET resolved_at_ms = ?1, resolved_by = ?2"
+			 " WHERE return_id = ?3 AND resolved_at_ms IS NULL",
+			 bind_resolve, &a, n, "resolve exceptions", e);
 }

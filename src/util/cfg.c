@@ -44,6 +44,8 @@ static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
 static const char *const rebound_api_choices[] = { "none", "legacy", "platform", NULL };
 static const char *const onoff_choices[] = { "off", "on", NULL };
+static const char *const policy_choices[] = { "full", "none", "approval", NULL };
+static const char *const ordered_choices[] = { "warn", "hold", NULL };
 static const char *const push_choices[] = { "off", "legacy", NULL };
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const auth_choices[] = { "none", "token", "basic", "hmac", NULL };
@@ -217,6 +219,13 @@ static const struct cfg_key keys[] = {
 	      "returns a worker takes at once; each step reads and writes Odoo once for the whole batch"),
 	K_INT("engine.odoo_max_calls", engine_odoo_max_calls, "2", 1, 64, F_NO_RELOAD,
 	      "Odoo calls in flight at most, all workers together: the rest of Odoo's workers stay free for its users"),
+	/* [refund]: the refund policy (docs/refund-policy.md) */
+	K_ENUM("refund.default", refund_default, "full", policy_choices, F_NO_RELOAD,
+	       "refund policy of a received line neither [refund.reason] nor [refund.disposition] names: full, none (not credited) or approval (a person decides)"),
+	K_ENUM("refund.ordered_qty", refund_ordered_qty, "warn", ordered_choices, F_NO_RELOAD,
+	       "products invoiced on ordered quantities: a credit note puts the order back to 'to invoice'; warn = credit and raise an exception for finance, hold = hold the return for finance first"),
+	K_STR("refund.payment_journal", refund_payment_journal, "", F_NO_RELOAD, NULL,
+	      "code of the Odoo journal (e.g. BNK1) to register the refund payment on when the customer had paid; empty = finance pays it"),
 	K_ENUM("engine.post_credit_notes", engine_post_credit_notes, "on", onoff_choices, F_NO_RELOAD,
 	       "off: credit notes are left in draft for finance to post in Odoo; the return shows CREDIT_DRAFT until they do"),
 	/* POST /odoo/notifications/<token>: Odoo sends no credentials, so the
@@ -226,19 +235,28 @@ static const struct cfg_key keys[] = {
 };
 
 /* Map sections: any key is allowed, each one a row of data. */
+struct load_ctx;
+typedef void map_check_fn(struct load_ctx *x, int line, const char *key, const char *value);
+static map_check_fn check_target, check_policy;
+
 struct cfg_map_section {
 	const char *name;          /* the [section] */
 	const char *pattern;       /* its name in the key list */
 	size_t off;
 	const char *range;         /* what a value may be, for --keys */
 	const char *help;
+	map_check_fn *check;       /* each value's check */
 };
 
 static const struct cfg_map_section maps[] = {
 	{ "disposition.reason", "disposition.reason.*", O(disposition_reason), "stock|quarantine|scrap|LOCATION",
-	  "Rebound reason code (as Rebound sends it, any case) = target" },
+	  "Rebound reason code (as Rebound sends it, any case) = target", check_target },
 	{ "disposition.grade", "disposition.grade.*", O(disposition_grade), "stock|quarantine|scrap|LOCATION",
-	  "hub grade or final disposition = target; a grade wins over the reason" },
+	  "hub grade or final disposition = target; a grade wins over the reason", check_target },
+	{ "refund.reason", "refund.reason.*", O(refund_reason), "full|none|approval",
+	  "Rebound reason code (any case) = refund policy for lines returned for it", check_policy },
+	{ "refund.disposition", "refund.disposition.*", O(refund_disposition), "full|none|approval",
+	  "where the warehouse put the item (stock|quarantine|scrap|other) = refund policy", check_policy },
 };
 
 #define MAP_MAX_ENTRIES 512
@@ -703,6 +721,13 @@ static void check_target(struct load_ctx *x, int line, const char *key,
 	add_problem(x, line, key, msg);
 }
 
+static void check_policy(struct load_ctx *x, int line, const char *key, const char *value)
+{
+	if (strcmp(value, "full") != 0 && strcmp(value, "none") != 0 &&
+	    strcmp(value, "approval") != 0)
+		add_problem(x, line, key, "must be full, none or approval");
+}
+
 /* The chosen Rebound API needs its credentials. */
 static void rebound_cross_checks(struct load_ctx *x)
 {
@@ -743,7 +768,7 @@ static void cross_checks(struct load_ctx *x)
 		m = cmap_field(c, &maps[i]);
 		for (j = 0; j < m->n; j++) {
 			snprintf(full, sizeof(full), "%s.%s", maps[i].name, m->items[j].key);
-			check_target(x, m->items[j].line, full, m->items[j].value);
+			maps[i].check(x, m->items[j].line, full, m->items[j].value);
 		}
 	}
 	rebound_cross_checks(x);

@@ -132,9 +132,17 @@ struct cfg {
 	int64_t engine_batch_size;
 	int64_t engine_odoo_max_calls;
 	int engine_post_credit_notes;        /* 0 off (finance posts), 1 on */
+	/* [refund]: the refund policy */
+	int refund_default;                  /* enum cfg_policy */
+	int refund_ordered_qty;              /* 0 warn, 1 hold */
+	char *refund_payment_journal;        /* journal code; "" = none */
+	struct cfg_map refund_reason;        /* reason -> full|none|approval */
+	struct cfg_map refund_disposition;   /* stock|quarantine|scrap|other -> policy */
 	/* POST /odoo/notifications/<token> (docs/odoo.md) */
 	char *odoo_webhook_token;            /* SECRET; "" = endpoint off */
 };
+
+enum cfg_policy { CFG_POLICY_FULL = 0, CFG_POLICY_NONE, CFG_POLICY_APPROVAL };
 
 #define CFG_PROBLEMS_MAX 64
 

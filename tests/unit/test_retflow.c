@@ -73,7 +73,29 @@ static void test_retflow__hold_from_work_and_release_back(void **state)
 	assert_false(retflow_allowed(RETFLOW_ON_HOLD, RETFLOW_ON_HOLD));
 	assert_true(retflow_is_active(RETFLOW_MATCHED));
 	assert_false(retflow_is_active(RETFLOW_ON_HOLD));
-	assert_false(retflow_is_active(RETFLOW_CREDITED));
+	/* the engine still notifies a credited return and follows a refund
+	 * owed until it is paid; a return waiting for a person is not its */
+	assert_true(retflow_is_active(RETFLOW_CREDITED));
+	assert_true(retflow_is_active(RETFLOW_NOTIFIED));
+	assert_true(retflow_is_active(RETFLOW_CREDIT_DRAFT));
+	assert_false(retflow_is_active(RETFLOW_AWAITING_APPROVAL));
+	assert_false(retflow_is_active(RETFLOW_CLOSED));
+}
+
+static void test_retflow__approval_and_drafts(void **state)
+{
+	enum retflow_state s = RETFLOW_RECEIVED;
+	struct err e = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(retflow_transition(&s, RETFLOW_AWAITING_APPROVAL, &e), ERR_OK);
+	/* no credit note while a person has not decided */
+	assert_int_equal(retflow_transition(&s, RETFLOW_CREDITED, &e), ERR_INVALID);
+	assert_int_equal(retflow_transition(&s, RETFLOW_RECEIVED, &e), ERR_OK);
+	assert_int_equal(retflow_transition(&s, RETFLOW_CREDIT_DRAFT, &e), ERR_OK);
+	assert_int_equal(retflow_transition(&s, RETFLOW_CREDITED, &e), ERR_OK);
+	assert_false(retflow_allowed(RETFLOW_AWAITING_APPROVAL, RETFLOW_CANCELLED));
+	assert_true(retflow_allowed(RETFLOW_AWAITING_APPROVAL, RETFLOW_CLOSED));
 }
 
 int main(void)
@@ -83,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_retflow__the_happy_path_is_allowed_in_order),
 		cmocka_unit_test(test_retflow__no_credit_before_receipt),
 		cmocka_unit_test(test_retflow__cancel_only_before_receipt),
+		cmocka_unit_test(test_retflow__approval_and_drafts),
 		cmocka_unit_test(test_retflow__hold_from_work_and_release_back),
 	};
 
