@@ -128,8 +128,12 @@ enum err_code engine_commit(struct worker *wk, struct work *wo, enum retflow_sta
 		rc = engine_audit(wk, wo, action, detail_own, e);
 		detail_own = NULL;
 	}
+	if (rc == ERR_OK && wo->resolve_by[0])
+		rc = store_exceptions_resolve(wk->st, wo->return_id, wo->resolve_by, NULL, e);
 	for (i = 0; rc == ERR_OK && i < nexc; i++)
 		rc = add_exception(wk, wo, &exc[i], e);
+	if (rc == ERR_OK && wo->req_id)
+		rc = store_request_done(wk->st, wo->req_id, wo->req_result, e);
 	if (rc == ERR_OK)
 		rc = store_tx_commit(wk->st, e);
 	if (rc != ERR_OK) {
@@ -139,6 +143,8 @@ enum err_code engine_commit(struct worker *wk, struct work *wo, enum retflow_sta
 	if (to != wo->state)
 		log_info("return %s: %s -> %s", wo->rid, from, retflow_state_name(to));
 	wo->state = to;
+	wo->req_id = 0;
+	wo->resolve_by[0] = '\0';
 out:
 	json_decref(detail_own);
 	free(text);
@@ -397,10 +403,12 @@ static void failed(struct worker *wk, const struct store_job *j, struct work *wo
 }
 
 /* Waiting returns are due on a grid of poll_interval_s, so those made at
- * different times fall due together and are read in one call. */
-static int64_t next_poll(const struct cfg *c)
+ * different times fall due together and are read in one call. A refund
+ * owed to a customer is followed ten times less often: finance pays it
+ * in its own time. */
+static int64_t next_poll(const struct cfg *c, enum retflow_state s)
 {
-	int64_t iv = c->engine_poll_interval_s * 1000;
+	int64_t iv = c->engine_poll_interval_s * 1000 * (s == RETFLOW_NOTIFIED ? 10 : 1);
 
 	return (clock_now_ms() / iv + 1) * iv;
 }
@@ -420,13 +428,14 @@ typedef void step_fn(struct worker *wk, struct work **wos, size_t n);
 /* The steps in the order a return goes through them: a return that moves
  * on is taken by the next step in the same round. */
 static const struct {
-	enum retflow_state state;
+	enum retflow_state state, also;
 	step_fn *fn;
 } steps[] = {
-	{ RETFLOW_INTENT, step_match },
-	{ RETFLOW_MATCHED, step_picking },
-	{ RETFLOW_AWAITING_RECEIPT, step_receipt },
-	{ RETFLOW_RECEIVED, step_credit },
+	{ RETFLOW_INTENT, RETFLOW_INTENT, step_match },
+	{ RETFLOW_MATCHED, RETFLOW_MATCHED, step_picking },
+	{ RETFLOW_AWAITING_RECEIPT, RETFLOW_AWAITING_RECEIPT, step_receipt },
+	{ RETFLOW_RECEIVED, RETFLOW_CREDIT_DRAFT, step_credit },
+	{ RETFLOW_CREDITED, RETFLOW_NOTIFIED, step_notify },
 };
 
 /* Run every step on the returns of the batch in its state. */
@@ -443,10 +452,13 @@ static void run_steps(struct engine *en, struct worker *wk, struct work *wo, siz
 			work_fail(&wo[i], ERR_NOMEM, &e);
 		return;
 	}
+	for (k = 0, i = 0; i < n; i++)
+		in[k++] = &wo[i];
+	apply_requests(wk, in, k);
 	for (s = 0; s < ARRAY_LEN(steps) && !stopping(en); s++) {
 		for (k = 0, i = 0; i < n; i++)
 			if (wo[i].rc == ERR_OK && wo[i].res == STEP_NEXT &&
-			    wo[i].state == steps[s].state)
+			    (wo[i].state == steps[s].state || wo[i].state == steps[s].also))
 				in[k++] = &wo[i];
 		if (k)
 			steps[s].fn(wk, in, k);
@@ -469,6 +481,11 @@ static int round_once(struct engine *en, struct worker *wk)
 
 	if (!jobs || !wo)
 		goto out;
+	/* a return Rebound reports cancelled becomes a cancel request */
+	if (wk->index == 0 && *wk->cfg->rebound_cancelled_status &&
+	    store_requests_from_milestone(wk->st, wk->cfg->rebound_cancelled_status, now, &added,
+					  &e) != ERR_OK)
+		log_warn("reading Rebound's cancellations failed (will retry): %s", e.msg);
 	if (store_jobs_ensure(wk->st, now, &added, &e) != ERR_OK ||
 	    store_jobs_claim(wk->st, wk->owner, now, wk->cfg->engine_lease_s * 1000,
 			     jobs, max, &n, &e) != ERR_OK) {
@@ -494,7 +511,7 @@ static int round_once(struct engine *en, struct worker *wk)
 		if (wo[i].rc != ERR_OK)
 			failed(wk, &jobs[i], &wo[i], wo[i].rc, &wo[i].err);
 		else if (wo[i].res == STEP_WAIT)
-			defer_job(wk, &jobs[i], next_poll(wk->cfg), jobs[i].attempts, NULL);
+			defer_job(wk, &jobs[i], next_poll(wk->cfg, wo[i].state), jobs[i].attempts, NULL);
 		else if (wo[i].res == STEP_NEXT && retflow_is_active(wo[i].state))
 			/* stopped between steps: the next start takes it at once */
 			defer_job(wk, &jobs[i], jobs[i].due_at_ms, jobs[i].attempts, NULL);

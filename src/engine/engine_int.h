@@ -42,6 +42,12 @@ struct work {
 	enum retflow_state state;
 	json_t *w;                     /* the working record (owned) */
 	json_t *lines;                 /* the return's lines from the store (owned) */
+	/* done with the next engine_commit, in its transaction: an operator's
+	 * request answered (req_id 0: none), the return's open exceptions
+	 * resolved by resolve_by ("": none) */
+	int64_t req_id;
+	char req_result[300];
+	char resolve_by[128];
 	/* the outcome of this round's steps for this return */
 	enum err_code rc;              /* ERR_OK, or why the last step failed */
 	struct err err;
@@ -73,6 +79,17 @@ void step_match(struct worker *wk, struct work **wos, size_t n);
 void step_picking(struct worker *wk, struct work **wos, size_t n);
 void step_receipt(struct worker *wk, struct work **wos, size_t n);
 void step_credit(struct worker *wk, struct work **wos, size_t n);
+void step_notify(struct worker *wk, struct work **wos, size_t n);
+
+/* Premature refunds (step_money.c): credit notes or refund payments for the
+ * returns' orders that returnbridge did not make; each return concerned is
+ * held for finance. At most two Odoo calls for the batch. */
+void check_money(struct worker *wk, struct work **wos, size_t n);
+
+/* Apply the operators' (and Rebound's) open requests to the returns of
+ * the round before the steps run: release, cancel (the return pickings
+ * cancelled in Odoo in one call), approve, reject. */
+void apply_requests(struct worker *wk, struct work **wos, size_t n);
 
 /* A return's step failed: keep why (the first failure stands). */
 void work_fail(struct work *wo, enum err_code rc, const struct err *why);

@@ -12,6 +12,7 @@
 
 #include "core/credit.h"
 #include "core/money.h"
+#include "core/policy.h"
 #include "odoo/ops.h"
 #include "util/log.h"
 
@@ -49,8 +50,136 @@ static enum err_code line_taxes(struct work *wo, json_t *l, struct credit_tax *t
 	return ERR_OK;
 }
 
+/* A received line the refund policy lets through: not "none", and not
+ * rejected by a person. */
+static bool creditable(const json_t *l)
+{
+	const char *pol = json_string_value(json_object_get(l, "policy"));
+	const char *dec = json_string_value(json_object_get(json_object_get(l, "decision"), "kind"));
+
+	if (wr_int(l, "received") <= 0 || (pol && strcmp(pol, "none") == 0))
+		return false;
+	return !(dec && strcmp(dec, "rejected") == 0);
+}
+
+/* Where the warehouse put a line, as the refund policy names it. */
+static const char *where(const struct cfg *c, const json_t *l)
+{
+	const char *loc = json_string_value(json_object_get(l, "final_location"));
+
+	if (!loc || !*loc)
+		return "other";
+	if (strcmp(loc, c->disposition_stock) == 0)
+		return "stock";
+	if (strcmp(loc, c->disposition_quarantine) == 0)
+		return "quarantine";
+	if (strcmp(loc, c->disposition_scrap) == 0)
+		return "scrap";
+	return "other";
+}
+
+static const char *reason_of(const struct work *wo, int64_t line_no)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(wo->lines, i, l)
+		if (json_integer_value(json_object_get(l, "line_no")) == line_no)
+			return json_string_value(json_object_get(l, "reason"));
+	return NULL;
+}
+
+/* The refund policy of each received line (decided once, at the first
+ * credit step); the lines still waiting for a person, as text. */
+static int decide_policy(const struct worker *wk, struct work *wo, char *waiting, size_t len)
+{
+	size_t i, o = 0;
+	int n = 0;
+	json_t *l;
+
+	waiting[0] = '\0';
+	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
+		struct policy_decision d;
+
+		if (wr_int(l, "received") <= 0)
+			continue;
+		if (!json_object_get(l, "policy")) {
+			policy_for(wk->cfg, reason_of(wo, wr_int(l, "line_no")), where(wk->cfg, l), &d);
+			json_object_set_new(l, "policy", json_string(policy_name(d.policy)));
+			json_object_set_new(l, "policy_source", json_string(d.source));
+			if (d.policy == CFG_POLICY_APPROVAL)
+				json_object_set_new(l, "needs_approval", json_true());
+		}
+		if (json_is_true(json_object_get(l, "needs_approval")) &&
+		    !json_object_get(l, "decision")) {
+			o += (size_t)snprintf(waiting + o, o < len ? len - o : 0, "%sline %lld (%s)",
+					      n ? ", " : "", (long long)wr_int(l, "line_no"),
+					      json_string_value(json_object_get(l, "label")));
+			if (o >= len)
+				o = len - 1;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Lines invoiced on ordered quantities among those to credit. */
+static bool ordered_qty(const struct work *wo)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
+		const char *pol = json_string_value(json_object_get(l, "invoice_policy"));
+
+		if (creditable(l) && pol && strcmp(pol, "order") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Before any credit: the refund policy and finance's choice on products
+ * invoiced on ordered quantities. 1 when the return goes on to credit. */
+static int gate(struct worker *wk, struct work *wo)
+{
+	struct step_exc x = { "", "finance", "" };
+	struct err e = ERR_INIT;
+	enum retflow_state to = wo->state;
+	char waiting[400];
+	enum err_code rc = ERR_OK;
+	int n = decide_policy(wk, wo, waiting, sizeof(waiting));
+
+	if (n) {
+		x.type = "approval_needed";
+		snprintf(x.message, sizeof(x.message), "the refund policy wants a person to decide on %.250s of return %.80s (order %.60s): returnbridge approve %.80s --comment ... credits them, returnbridge reject %.80s --comment ... does not",
+			 waiting, wo->rid,
+			 json_string_value(json_object_get(json_object_get(wo->w, "order"), "name")),
+			 wo->rid, wo->rid);
+		to = RETFLOW_AWAITING_APPROVAL;
+		rc = engine_commit(wk, wo, to, "approval_needed",
+				   json_pack("{s:s}", "lines", waiting), &x, 1, &e);
+	} else if (wk->cfg->refund_ordered_qty == 1 && ordered_qty(wo) &&
+		   !json_is_true(json_object_get(wo->w, "ordered_qty_ok"))) {
+		x.type = "ordered_qty_invoicing";
+		snprintf(x.message, sizeof(x.message), "return %s credits products invoiced on ordered quantities: once credited, order %s goes back to \"to invoice\" and could be billed again. Decide how to treat it (refund.ordered_qty), then release the return to credit it",
+			 wo->rid,
+			 json_string_value(json_object_get(json_object_get(wo->w, "order"), "name")));
+		/* released: a person has decided */
+		json_object_set_new(wo->w, "ordered_qty_ok", json_true());
+		json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
+		to = RETFLOW_ON_HOLD;
+		rc = engine_commit(wk, wo, to, "hold", json_pack("{s:s}", "type", x.type), &x, 1, &e);
+	} else {
+		return 1;
+	}
+	wo->res = STEP_DONE;
+	if (rc != ERR_OK)
+		work_fail(wo, rc, &e);
+	return 0;
+}
+
 /* Our computation of every received line; lines with nothing received
- * are refused. */
+ * or that the refund policy or a person refused are refused. */
 static enum err_code make_plan(struct work *wo, int64_t invoice_id, struct plan *p,
 			       json_t *outcomes, struct err *e)
 {
@@ -67,7 +196,7 @@ static enum err_code make_plan(struct work *wo, int64_t invoice_id, struct plan 
 	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
 		if (wr_int(l, "invoice_id") != invoice_id)
 			continue;
-		if (wr_int(l, "received") <= 0) {
+		if (!creditable(l)) {
 			json_array_append_new(outcomes, json_pack("[i,s]", (int)wr_int(l, "line_no"), "refused"));
 			continue;
 		}
@@ -155,6 +284,34 @@ static void fail(struct crediting *c, enum err_code rc, const struct err *e)
 	work_fail(c->wo, rc, e);
 }
 
+static bool received_any(const struct work *wo)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "lines"), i, l)
+		if (wr_int(l, "received") > 0)
+			return true;
+	return false;
+}
+
+static enum err_code store_outcomes(struct worker *wk, struct work *wo, json_t *outs,
+				    struct err *e)
+{
+	enum err_code rc = ERR_OK;
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(outs, i, o) {
+		rc = store_line_outcome(wk->st, wo->return_id,
+					(int)json_integer_value(json_array_get(o, 0)),
+					json_string_value(json_array_get(o, 1)), e);
+		if (rc != ERR_OK)
+			break;
+	}
+	return rc;
+}
+
 /* Our plan for each of a return's credit notes, into cs[*k..]; a hold
  * when nothing was received. The return's audit row says where every
  * number came from. */
@@ -187,7 +344,19 @@ static void plan_return(struct worker *wk, struct work *wo, struct crediting *cs
 			"total_minor", (json_int_t)c->p.total));
 		(*k)++;
 	}
-	if (rc == ERR_OK && planned == 0) {
+	if (rc == ERR_OK && planned == 0 && received_any(wo)) {
+		/* everything received was refused by the policy or a person */
+		x[0] = (struct step_exc){ "refund_refused", "support", "" };
+		snprintf(x[0].message, sizeof(x[0].message), "return %s is not credited: the refund policy or a person refused every line received (returnbridge explain %s says who and why); tell the customer",
+			 wo->rid, wo->rid);
+		rc = store_outcomes(wk, wo, outcomes, &e);
+		if (rc == ERR_OK)
+			rc = engine_commit(wk, wo, RETFLOW_CLOSED, "closed",
+					   json_pack("{s:s}", "refund", "refused"), x, 1, &e);
+		wo->res = STEP_DONE;
+		for (i = k0; i < *k; i++)
+			cs[i].go = false;
+	} else if (rc == ERR_OK && planned == 0) {
 		x[0] = (struct step_exc){ "nothing_received", "warehouse", "" };
 		snprintf(x[0].message, sizeof(x[0].message), "the return picking was validated with nothing received: nothing is credited; check with the warehouse, then cancel or release the return");
 		json_object_set_new(wo->w, "held_from", json_string(retflow_state_name(wo->state)));
@@ -196,7 +365,7 @@ static void plan_return(struct worker *wk, struct work *wo, struct crediting *cs
 		wo->res = STEP_DONE;
 		for (i = k0; i < *k; i++)
 			cs[i].go = false;
-	} else if (rc == ERR_OK) {
+	} else if (rc == ERR_OK && wo->state != RETFLOW_CREDIT_DRAFT) {
 		rc = engine_audit(wk, wo, "credit_computed", json_pack("{s:o,s:i}",
 				  "credit_notes", audit, "decimals", decimals), &e);
 		audit = NULL;
@@ -453,7 +622,7 @@ static enum err_code conclude(struct worker *wk, struct work *wo, struct crediti
 {
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
 	struct step_exc x[8];
-	json_t *docs = json_array(), *o;
+	json_t *docs = json_array();
 	bool drafts = false;
 	char a[32], b[32];
 	enum err_code rc = ERR_OK;
@@ -498,22 +667,16 @@ static enum err_code conclude(struct worker *wk, struct work *wo, struct crediti
 	}
 	if (rc == ERR_OK && drafts) {
 		/* finance posts: look again at the next poll */
-		if (!json_is_true(json_object_get(wo->w, "drafts_waiting"))) {
-			json_object_set_new(wo->w, "drafts_waiting", json_true());
-			rc = engine_commit(wk, wo, wo->state, "credit_note_draft",
+		if (wo->state != RETFLOW_CREDIT_DRAFT)
+			rc = engine_commit(wk, wo, RETFLOW_CREDIT_DRAFT, "credit_note_draft",
 					   json_pack("{s:O}", "credit_notes", docs), NULL, 0, e);
-		}
 		json_decref(docs);
 		if (rc == ERR_OK)
 			wo->res = STEP_WAIT;
 		return rc;
 	}
-	json_array_foreach(outcomes, i, o) {
-		if (rc != ERR_OK)
-			break;
-		rc = store_line_outcome(wk->st, wo->return_id, (int)json_integer_value(json_array_get(o, 0)),
-					json_string_value(json_array_get(o, 1)), e);
-	}
+	if (rc == ERR_OK)
+		rc = store_outcomes(wk, wo, outcomes, e);
 	if (rc == ERR_OK)
 		rc = engine_commit(wk, wo, RETFLOW_CREDITED, "credited",
 				   json_pack("{s:O,s:b}", "credit_notes", docs, "agree", nx == 0),
@@ -530,21 +693,33 @@ void step_credit(struct worker *wk, struct work **wos, size_t n)
 	struct crediting *cs;
 	struct ops_credit_note *notes;
 	json_t **outcomes = calloc(n + 1, sizeof(*outcomes));
+	struct work **fresh = calloc(n + 1, sizeof(*fresh));
 	struct err e = ERR_INIT;
 	enum err_code rc;
+	size_t k, nf;
 
 	for (i = 0; i < n; i++)
 		max += json_array_size(json_object_get(wos[i]->w, "credits"));
 	cs = calloc(max + 1, sizeof(*cs));
 	notes = calloc(max + 1, sizeof(*notes));
-	if (!cs || !notes || !outcomes) {
+	if (!cs || !notes || !outcomes || !fresh) {
 		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		outcomes[i] = json_array();
-		plan_return(wk, wos[i], cs, &nc, outcomes[i]);
-	}
+	/* the policy first; then no credit where someone already refunded */
+	for (k = 0, i = 0; i < n; i++)
+		if (wos[i]->state == RETFLOW_CREDIT_DRAFT || gate(wk, wos[i]))
+			fresh[k++] = wos[i];
+	for (nf = 0, i = 0; i < k; i++)
+		if (fresh[i]->state == RETFLOW_RECEIVED)
+			fresh[nf++] = fresh[i];
+	if (nf)
+		check_money(wk, fresh, nf);
+	for (i = 0; i < n; i++)
+		if (wos[i]->rc == ERR_OK && wos[i]->res == STEP_NEXT)
+			plan_return(wk, wos[i], cs, &nc, outcomes[i]);
 	ensure_created(wk, wos, n, cs, nc);
 	ensure_posted(wk, cs, nc, notes);
 	rc = read_notes(wk, cs, nc, notes, &e);
@@ -566,4 +741,5 @@ out:
 	free(cs);
 	free(notes);
 	free(outcomes);
+	free(fresh);
 }

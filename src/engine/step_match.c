@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/disposition.h"
 #include "core/money.h"
@@ -225,14 +226,29 @@ static size_t orders_of(struct worker *wk, const struct facts *f, const char *re
 
 /* The go-live guard: a return picking or credit note on the order that is
  * not ours. Returns a message, or NULL. */
+static bool acknowledged(const json_t *w, int64_t id)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(w, "foreign_ok"), i, v)
+		if (json_integer_value(v) == id)
+			return true;
+	return false;
+}
+
+/* The go-live guard: a return picking or credit note on the order that is
+ * not ours and that no person has released the return over (foreign_ok).
+ * Returns a message and remembers the document in foreign_seen, or NULL. */
 static const char *foreign_document(const struct facts *f, const struct ops_order *o,
-				    char *msg, size_t len)
+				    json_t *w, char *msg, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < f->nrp; i++) {
 		if (f->rp[i].sale_id == o->id && strcmp(f->rp[i].state, "cancel") != 0 &&
-		    !ours(f->rp[i].origin)) {
+		    !ours(f->rp[i].origin) && !acknowledged(w, f->rp[i].id)) {
+			json_object_set_new(w, "foreign_seen", json_pack("[I]", (json_int_t)f->rp[i].id));
 			snprintf(msg, len, "order %s already has return %s (origin \"%s\") that returnbridge did not make (by hand, before go-live, or another integration). Check whether it is this return; if it is, credit it by hand and cancel this return in returnbridge, else release the return",
 				 o->name, f->rp[i].name, f->rp[i].origin);
 			return msg;
@@ -240,7 +256,9 @@ static const char *foreign_document(const struct facts *f, const struct ops_orde
 	}
 	for (i = 0; i < f->ncn; i++) {
 		if (strcmp(f->cn[i].invoice_origin, o->name) == 0 &&
-		    strcmp(f->cn[i].state, "cancel") != 0 && !ours(f->cn[i].ref)) {
+		    strcmp(f->cn[i].state, "cancel") != 0 && !ours(f->cn[i].ref) &&
+		    !acknowledged(w, f->cn[i].id)) {
+			json_object_set_new(w, "foreign_seen", json_pack("[I]", (json_int_t)f->cn[i].id));
 			snprintf(msg, len, "order %s already has credit note %s (ref \"%s\") that returnbridge did not make. Check it does not credit this return before releasing it: a second credit would pay the customer twice",
 				 o->name, f->cn[i].name[0] ? f->cn[i].name : "(draft)", f->cn[i].ref);
 			return msg;
@@ -408,6 +426,8 @@ static void map_line(struct worker *wk, struct facts *f, const struct ops_order 
 		"invoice_id", (json_int_t)il->move_id, "invoice_line_id", (json_int_t)il->id,
 		"dest", "kind", disposition_kind_name(d.kind), "location", d.location,
 		"source", d.source));
+	json_object_set_new(json_array_get(m->lines, json_array_size(m->lines) - 1),
+			    "invoice_policy", json_string(s->invoice_policy));
 }
 
 /* --- what the batch shares: locations, taxes, return types ---------------- */
@@ -604,7 +624,7 @@ static enum err_code match_one(struct worker *wk, struct facts *f, struct matchi
 		"{s:I,s:s,s:I,s:I,s:i}", "id", (json_int_t)mt->order->id, "name", mt->order->name,
 		"partner_id", (json_int_t)mt->order->partner_id,
 		"currency_id", (json_int_t)mt->order->currency_id, "decimals", mt->order->decimals));
-	if (foreign_document(f, mt->order, msg, sizeof(msg)))
+	if (foreign_document(f, mt->order, wo->w, msg, sizeof(msg)))
 		return hold_with(wk, wo, m, "foreign_document", "finance", msg, e);
 	json_array_foreach(wo->lines, i, rl)
 		map_line(wk, f, mt->order, rl, m);
@@ -676,6 +696,17 @@ static enum err_code plan_documents(struct worker *wk, struct work *wo,
 	return ERR_OK;
 }
 
+/* Today's date, UTC, as Odoo writes dates. */
+static const char *today(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d", &tm);
+	return buf;
+}
+
 /* Locations, taxes and the delivery's return type into the working
  * record, then MATCHED. */
 static enum err_code finish_one(struct worker *wk, const struct facts *f,
@@ -707,6 +738,7 @@ static enum err_code finish_one(struct worker *wk, const struct facts *f,
 		}
 	json_object_set(wo->w, "locations", locs);
 	json_object_set(wo->w, "taxes", taxes);
+	json_object_set_new(wo->w, "matched_on", json_string(today(key, sizeof(key))));
 	rc = plan_documents(wk, wo, f, e);
 	if (rc != ERR_OK)
 		goto out;

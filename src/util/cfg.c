@@ -45,7 +45,7 @@ static const char *const backend_choices[] = { "sqlite", "postgresql", NULL };
 static const char *const rebound_api_choices[] = { "none", "legacy", "platform", NULL };
 static const char *const onoff_choices[] = { "off", "on", NULL };
 static const char *const policy_choices[] = { "full", "none", "approval", NULL };
-static const char *const ordered_choices[] = { "warn", "hold", NULL };
+static const char *const ordered_choices[] = { "warn", "hold", "note", NULL };
 static const char *const push_choices[] = { "off", "legacy", NULL };
 static const char *const sync_choices[] = { "full", "normal", NULL };
 static const char *const auth_choices[] = { "none", "token", "basic", "hmac", NULL };
@@ -223,7 +223,7 @@ static const struct cfg_key keys[] = {
 	K_ENUM("refund.default", refund_default, "full", policy_choices, F_NO_RELOAD,
 	       "refund policy of a received line neither [refund.reason] nor [refund.disposition] names: full, none (not credited) or approval (a person decides)"),
 	K_ENUM("refund.ordered_qty", refund_ordered_qty, "warn", ordered_choices, F_NO_RELOAD,
-	       "products invoiced on ordered quantities: a credit note puts the order back to 'to invoice'; warn = credit and raise an exception for finance, hold = hold the return for finance first"),
+	       "products invoiced on ordered quantities: a credit note puts the order back to 'to invoice'; warn = credit and raise an exception for finance, hold = hold the return for finance first, note = only say so in the note on the sale order"),
 	K_STR("refund.payment_journal", refund_payment_journal, "", F_NO_RELOAD, NULL,
 	      "code of the Odoo journal (e.g. BNK1) to register the refund payment on when the customer had paid; empty = finance pays it"),
 	K_ENUM("engine.post_credit_notes", engine_post_credit_notes, "on", onoff_choices, F_NO_RELOAD,

@@ -134,7 +134,7 @@ struct cfg {
 	int engine_post_credit_notes;        /* 0 off (finance posts), 1 on */
 	/* [refund]: the refund policy */
 	int refund_default;                  /* enum cfg_policy */
-	int refund_ordered_qty;              /* 0 warn, 1 hold */
+	int refund_ordered_qty;              /* 0 warn, 1 hold, 2 note */
 	char *refund_payment_journal;        /* journal code; "" = none */
 	struct cfg_map refund_reason;        /* reason -> full|none|approval */
 	struct cfg_map refund_disposition;   /* stock|quarantine|scrap|other -> policy */
