@@ -25,16 +25,17 @@ static void test_emu_tax__round_half_up_like_odoo(void **state)
 
 static void test_emu_tax__excluded_percent_with_discount(void **state)
 {
-	struct emu_tax_def vat20 = { 20.0, false };
+	struct emu_tax_def vat20 = { .amount = 20.0 };
 	struct emu_tax_line l;
 
 	(void)state;
 	/* 3 x 25.00 less 10 % = 67.50, 20 % = 13.50 (s.sol_read line A) */
 	emu_tax_line(&vat20, 1, 25.0, 3.0, 10.0, 0.01, 17, &l);
 	assert_true(l.subtotal == 67.5 && l.tax == 13.5 && l.total == 81.0);
-	/* 79.99 x 20 % = 15.998 -> 16.00 per line (line B) */
+	/* 79.99 x 20 % = 15.998 -> 16.00 per line (line B); compute_all
+	 * rounds total_included: 95.99000000000001 until stored */
 	emu_tax_line(&vat20, 1, 79.99, 1.0, 0.0, 0.01, 17, &l);
-	assert_true(l.subtotal == 79.99 && l.tax == 16.0 && l.total == 95.99);
+	assert_true(l.subtotal == 79.99 && l.tax == 16.0 && emu_tax_column(l.total, 2) == 95.99);
 	/* the credit note's TSHIRT line: 22.50 x 2 */
 	emu_tax_line(&vat20, 1, 25.0, 2.0, 10.0, 0.01, 18, &l);
 	assert_true(l.subtotal == 45.0 && l.tax == 9.0 && l.total == 54.0);
@@ -42,7 +43,7 @@ static void test_emu_tax__excluded_percent_with_discount(void **state)
 
 static void test_emu_tax__included_percent_per_profile(void **state)
 {
-	struct emu_tax_def incl10 = { 10.0, true };
+	struct emu_tax_def incl10 = { .amount = 10.0, .price_include = true };
 	struct emu_tax_line l;
 
 	(void)state;
@@ -57,7 +58,7 @@ static void test_emu_tax__included_percent_per_profile(void **state)
 
 static void test_emu_tax__33_33_percent_discount(void **state)
 {
-	struct emu_tax_def vat20 = { 20.0, false };
+	struct emu_tax_def vat20 = { .amount = 20.0 };
 	struct emu_tax_line l;
 
 	(void)state;
