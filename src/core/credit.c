@@ -36,16 +36,33 @@
  *   amounts when price-included; total_excluded = the first tax's base,
  *   total_included = total_excluded + every tax amount.
  *
- * Odoo 17.0's compute_all (legacy: _compute_amount, total_included
- * checkpoints) gives the same figures for excluded taxes of every kind,
- * include_base_amount cascades of excluded taxes, price-included fixed
- * taxes and one price-included percent or division tax per line (but for
- * an exact half-cent tie). It differs where several price-included
- * percent/division taxes share a line: 17 rounds the base once
- * (total / (1 + sum of rates)) and the last included tax takes the
- * remainder, 18 rounds each tax's share (1.00 with two included 10 %:
- * 17 0.83 + 0.08 + 0.09, 18 0.84 + 0.08 + 0.08); and for two adjacent
- * excluded division taxes (18 divides by 1 - their sum). */
+ * credit_line_odoo with odoo_major 17: Odoo 17.0's compute_all (account_tax.py 17.0, called
+ * by _compute_taxes_for_single_line and account.move.line._compute_totals
+ * with price_unit_after_discount and quantity):
+ * - base = currency.round(price_unit x quantity); a negative base is
+ *   computed positive and every result negated (sign);
+ * - backwards over the flattened taxes: a tax with include_base_amount
+ *   whose next tax is base affected resets the base to recompute_base()
+ *   of the included taxes seen so far; price-included taxes add up
+ *   (percent and division amounts, fixed |quantity| x amount), and the
+ *   first price-included one with a non-zero amount after each reset
+ *   stores a total_included checkpoint (the base at that point);
+ * - total_excluded = currency.round(recompute_base(base)) with
+ *   recompute_base = (base - fixed) / (1 + percent / 100) x (100 -
+ *   division) / 100;
+ * - forwards from base = total_excluded: a checkpointed price-included
+ *   tax is checkpoint - (base + the included taxes since), the others
+ *   _compute_amount as if excluded (percent: base x amount / 100;
+ *   division: base / (1 - amount / 100) - base; fixed: quantity (signed as
+ *   the base) x amount) on base, or on total_excluded when the tax is
+ *   neither price-included nor base affected; each float_round'ed; a tax
+ *   with include_base_amount adds itself to base (and, price-excluded,
+ *   turns the checkpoints off); total_included is their sum.
+ * So 17 rounds the base and lets the last included tax take the rest where
+ * 18 rounds each tax: they differ on half-cent ties of one included tax
+ * (56.25 with 10 % division included: 17 50.63 + 5.62, 18 50.62 + 5.63)
+ * and on several included taxes (2.00 with 10 % and 6 % included: 17 1.72
+ * + 0.17 + 0.11, 18 1.73 + 0.17 + 0.10). */
 #include "core/credit.h"
 
 #include "core/money.h"
@@ -256,16 +273,141 @@ static void eval_tax(const struct ftax *f, size_t i, int64_t raw, i128 qty_sign_
 	}
 }
 
+/* Odoo 18.0's _get_tax_details: every f[].amount; the untaxed amount. */
+static enum err_code line18(struct ftax *f, size_t n, const struct credit_line_in *in,
+			    int64_t raw, i128 fixed_den, i128 *excluded, struct err *e)
+{
+	bool neg_price = (in->price_unit < 0) != (in->discount > HUNDRED_PCT) &&
+			 in->price_unit != 0 && in->discount != HUNDRED_PCT;
+	i128 num, den;
+	size_t i, k;
+	int pass;
+
+	batch(f, n);
+	/* pass 1: fixed, backwards; 2: included, backwards; 3: the rest */
+	for (pass = 1; pass <= 3; pass++)
+		for (k = 0; k < n; k++) {
+			i = pass == 3 ? k : n - 1 - k;
+			if (f[i].done || (pass == 1 && f[i].t->kind != CREDIT_TAX_FIXED) ||
+			    (pass == 2 && !f[i].t->included))
+				continue;
+			eval_tax(f, i, raw, (i128)in->qty * f[i].t->rate * (neg_price ? -1 : 1),
+				 fixed_den, &num, &den);
+			f[i].amount = div_round(num, den);
+			f[i].done = true;
+			if (f[i].amount > INT64_MAX || f[i].amount < -INT64_MAX)
+				return err_set(e, ERR_TOO_BIG, "tax amount out of range");
+			propagate(f, n, i);
+		}
+	*excluded = raw;
+	if (n) {
+		*excluded += f[0].extra_base;
+		if (f[0].t->included)
+			for (k = f[0].first; k <= f[0].last; k++)
+				*excluded -= f[k].amount;
+	}
+	return ERR_OK;
+}
+
+/* 17.0's _compute_amount, price-excluded, on a base >= 0 (minor units). */
+static i128 amount17(const struct credit_tax *t, i128 base, int64_t qty, i128 fixed_den)
+{
+	i128 q = qty;
+
+	switch (t->kind) {
+	case CREDIT_TAX_FIXED:
+		if (base != 0) /* copysign(quantity, base) */
+			q = (q < 0) == (base < 0) ? q : -q;
+		return div_round(q * t->rate, fixed_den);
+	case CREDIT_TAX_PERCENT:
+		return div_round(base * t->rate, HUNDRED_PCT);
+	case CREDIT_TAX_DIVISION:
+		/* base / (1 - r) - base = base x r / (1 - r), 0 when r is 100 % */
+		return t->rate == HUNDRED_PCT ? 0 : div_round(base * t->rate, HUNDRED_PCT - t->rate);
+	default:
+		return 0;
+	}
+}
+
+/* Odoo 17.0's compute_all: every f[].amount; the untaxed amount. */
+static enum err_code line17(struct ftax *f, size_t n, const struct credit_line_in *in,
+			    int64_t raw, i128 fixed_den, i128 *excluded, struct err *e)
+{
+	i128 base = raw < 0 ? -(i128)raw : raw, sign = raw < 0 ? -1 : 1;
+	i128 pct = 0, div = 0, fixed = 0, te, cumulated = 0, amt;
+	i128 q = in->qty < 0 ? -(i128)in->qty : in->qty;
+	bool store = true, next_affected = true, skip = false, seen = false;
+	size_t i;
+
+	for (i = n; i-- > 0;) {
+		const struct credit_tax *t = f[i].t;
+
+		if (t->include_base_amount && next_affected) {
+			if (seen)
+				return err_set(e, ERR_UNSUPPORTED, "tax %lld includes the base amount after a price-included tax: not checked on Odoo 17",
+					       (long long)t->id);
+			store = true;
+		}
+		if (t->included) {
+			if (t->kind == CREDIT_TAX_PERCENT)
+				pct += t->rate;
+			else if (t->kind == CREDIT_TAX_DIVISION)
+				div += t->rate;
+			else
+				fixed += q * t->rate;
+			seen = true;
+			if (store && t->rate != 0) {
+				f[i].done = true; /* a checkpoint, at base */
+				f[i].extra_base = base;
+				store = false;
+			}
+		}
+		next_affected = !t->not_base_affected;
+	}
+	if (HUNDRED_PCT + pct == 0)
+		return err_set(e, ERR_INVALID, "price-included taxes of -100 %%");
+	if (base > (i128)1000000000000000 || fixed / fixed_den > (i128)1000000000000000)
+		return err_set(e, ERR_TOO_BIG, "line amount out of range");
+	/* currency.round((base - fixed) / (1 + pct) x (100 - div) / 100) */
+	te = div_round((base * fixed_den - fixed) * (HUNDRED_PCT - div), fixed_den * (HUNDRED_PCT + pct));
+	base = te;
+	for (i = 0; i < n; i++) {
+		const struct credit_tax *t = f[i].t;
+
+		if (!skip && t->included && f[i].done) {
+			amt = f[i].extra_base - (base + cumulated);
+			cumulated = 0;
+		} else {
+			amt = amount17(t, t->included || !t->not_base_affected ? base : te, in->qty,
+				       fixed_den);
+			if (t->included)
+				cumulated += amt;
+		}
+		if (t->include_base_amount) {
+			base += amt;
+			skip = skip || !t->included;
+		}
+		f[i].amount = sign * amt;
+	}
+	*excluded = sign * te;
+	return ERR_OK;
+}
+
 enum err_code credit_line(const struct credit_line_in *in, int decimals,
 			  struct credit_line_out *out, struct err *e)
 {
+	return credit_line_odoo(in, decimals, 18, out, e);
+}
+
+enum err_code credit_line_odoo(const struct credit_line_in *in, int decimals, int odoo_major,
+			       struct credit_line_out *out, struct err *e)
+{
 	struct ftax f[CREDIT_MAX_FLAT];
 	int64_t amount = 0;
-	i128 fixed_den = 1, num, den, excluded, tax = 0, lim = INT64_MAX;
-	bool neg_price;
+	i128 fixed_den = 1, excluded = 0, tax = 0, lim = INT64_MAX;
 	enum err_code rc;
-	size_t i, k, n = 0;
-	int pass, d;
+	size_t i, n = 0;
+	int d;
 
 	if (in->ntax > CREDIT_MAX_TAXES)
 		return err_set(e, ERR_INVALID, "%zu taxes on one line (at most %d)",
@@ -277,37 +419,18 @@ enum err_code credit_line(const struct credit_line_in *in, int decimals,
 	rc = flatten(in, f, &n, e);
 	if (rc != ERR_OK)
 		return rc;
-	batch(f, n);
 	/* quantity (10^-6) x amount (10^-6) in minor units (10^-decimals) */
 	for (d = decimals; d < MONEY_QTY_DECIMALS + MONEY_DISCOUNT_DECIMALS; d++)
 		fixed_den *= 10;
-	neg_price = (in->price_unit < 0) != (in->discount > HUNDRED_PCT) &&
-		    in->price_unit != 0 && in->discount != HUNDRED_PCT;
-	/* pass 1: fixed, backwards; 2: included, backwards; 3: the rest */
-	for (pass = 1; pass <= 3; pass++)
-		for (k = 0; k < n; k++) {
-			i = pass == 3 ? k : n - 1 - k;
-			if (f[i].done || (pass == 1 && f[i].t->kind != CREDIT_TAX_FIXED) ||
-			    (pass == 2 && !f[i].t->included))
-				continue;
-			eval_tax(f, i, amount, (i128)in->qty * f[i].t->rate * (neg_price ? -1 : 1),
-				 fixed_den, &num, &den);
-			f[i].amount = div_round(num, den);
-			f[i].done = true;
-			if (f[i].amount > lim || f[i].amount < -lim)
-				return err_set(e, ERR_TOO_BIG, "tax amount out of range");
-			propagate(f, n, i);
-		}
-	excluded = amount;
-	if (n) {
-		excluded += f[0].extra_base;
-		if (f[0].t->included)
-			for (k = f[0].first; k <= f[0].last; k++)
-				excluded -= f[k].amount;
-	}
+	rc = odoo_major == 17 ? line17(f, n, in, amount, fixed_den, &excluded, e) :
+				    line18(f, n, in, amount, fixed_den, &excluded, e);
+	if (rc != ERR_OK)
+		return rc;
 	for (i = 0; i < CREDIT_MAX_TAXES; i++)
 		out->tax_amount[i] = 0;
 	for (i = 0; i < n; i++) {
+		if (f[i].amount > lim || f[i].amount < -lim)
+			return err_set(e, ERR_TOO_BIG, "tax amount out of range");
 		tax += f[i].amount;
 		out->tax_amount[f[i].owner] += (int64_t)f[i].amount;
 	}

@@ -70,14 +70,21 @@ struct credit_line_out {
 };
 
 /* One line, rounded per line as Odoo's default (round_per_line): the line
- * amount once; then every tax as Odoo 18's account.tax._get_tax_details
- * computes it (see credit.c for the rules and where each comes from),
- * each tax rounded to the currency as soon as it is computed. The result
- * is Odoo 17's too except where credit.c says. ERR_INVALID for a bad
- * decimals, more than CREDIT_MAX_TAXES taxes (CREDIT_MAX_FLAT once groups
- * are flattened) or a group inside a group, ERR_TOO_BIG on overflow. Any
- * thread. */
+ * amount once; then every tax as Odoo 18.0's account.tax._get_tax_details
+ * computes it, each rounded to the currency (see credit.c for the rules
+ * and where each comes from). ERR_INVALID for a bad decimals, more than
+ * CREDIT_MAX_TAXES taxes (CREDIT_MAX_FLAT once groups are flattened) or a
+ * group inside a group; ERR_TOO_BIG on overflow. Any thread. */
 MUST_CHECK enum err_code credit_line(const struct credit_line_in *in, int decimals,
 				     struct credit_line_out *out, struct err *e);
+
+/* The same for a given Odoo server: odoo_major is common.version's
+ * server_version_info[0]; 17 computes as 17.0's compute_all, any other
+ * as 18.0 (credit_line is odoo_major 18). On 17, ERR_UNSUPPORTED for a
+ * price-included tax before a tax that includes the base amount (17
+ * carries an unrounded base there; not checked). */
+MUST_CHECK enum err_code credit_line_odoo(const struct credit_line_in *in, int decimals,
+					  int odoo_major, struct credit_line_out *out,
+					  struct err *e);
 
 #endif
