@@ -396,7 +396,19 @@ static enum err_code line17(struct ftax *f, size_t n, const struct credit_line_i
 enum err_code credit_line(const struct credit_line_in *in, int decimals,
 			  struct credit_line_out *out, struct err *e)
 {
-	return credit_line_odoo(in, decimals, 18, out, e);
+	struct credit_tax t[CREDIT_MAX_TAXES];
+	struct credit_line_in pct = *in;
+	size_t i;
+
+	if (in->ntax > CREDIT_MAX_TAXES)
+		return err_set(e, ERR_INVALID, "%zu taxes on one line (at most %d)",
+			       in->ntax, CREDIT_MAX_TAXES);
+	/* only what a percent tax has: the other fields may be unset */
+	for (i = 0; i < in->ntax; i++)
+		t[i] = (struct credit_tax){ .id = in->taxes[i].id, .rate = in->taxes[i].rate,
+					    .included = in->taxes[i].included };
+	pct.taxes = t;
+	return credit_line_odoo(&pct, decimals, 18, out, e);
 }
 
 enum err_code credit_line_odoo(const struct credit_line_in *in, int decimals, int odoo_major,

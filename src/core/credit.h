@@ -69,20 +69,24 @@ struct credit_line_out {
 	int64_t tax_amount[CREDIT_MAX_TAXES];
 };
 
-/* One line, rounded per line as Odoo's default (round_per_line): the line
- * amount once; then every tax as Odoo 18.0's account.tax._get_tax_details
- * computes it, each rounded to the currency (see credit.c for the rules
- * and where each comes from). ERR_INVALID for a bad decimals, more than
- * CREDIT_MAX_TAXES taxes (CREDIT_MAX_FLAT once groups are flattened) or a
- * group inside a group; ERR_TOO_BIG on overflow. Any thread. */
+/* One line of percent taxes, as before the other kinds: reads only id,
+ * rate and included of each tax (src/engine/step_credit.c fills just
+ * those, in an array it does not zero) and computes as
+ * credit_line_odoo(in, decimals, 18, ...). */
 MUST_CHECK enum err_code credit_line(const struct credit_line_in *in, int decimals,
 				     struct credit_line_out *out, struct err *e);
 
-/* The same for a given Odoo server: odoo_major is common.version's
- * server_version_info[0]; 17 computes as 17.0's compute_all, any other
- * as 18.0 (credit_line is odoo_major 18). On 17, ERR_UNSUPPORTED for a
- * price-included tax before a tax that includes the base amount (17
- * carries an unrounded base there; not checked). */
+/* One line, rounded per line as Odoo's default (round_per_line): the line
+ * amount once; then every tax of every kind as the given Odoo server
+ * computes it, each rounded to the currency: odoo_major is common.version's
+ * server_version_info[0]; 17 as 17.0's account.tax.compute_all, any other
+ * as 18.0's _get_tax_details (see credit.c for the rules and where each
+ * comes from). Every field of every tax is read: zero them. ERR_INVALID
+ * for a bad decimals, more than CREDIT_MAX_TAXES taxes (CREDIT_MAX_FLAT
+ * once groups are flattened) or a group inside a group; on 17,
+ * ERR_UNSUPPORTED for a price-included tax before a tax that includes the
+ * base amount (17 carries an unrounded base there; not checked);
+ * ERR_TOO_BIG on overflow. Any thread. */
 MUST_CHECK enum err_code credit_line_odoo(const struct credit_line_in *in, int decimals,
 					  int odoo_major, struct credit_line_out *out,
 					  struct err *e);

@@ -34,7 +34,7 @@ static struct credit_line_out line(int64_t price, int64_t disc, int64_t qty,
 	struct credit_line_out out;
 	struct err e = ERR_INIT;
 
-	assert_int_equal(credit_line(&in, 2, &out, &e), ERR_OK);
+	assert_int_equal(credit_line_odoo(&in, 2, 18, &out, &e), ERR_OK);
 	return out;
 }
 
@@ -204,7 +204,7 @@ static void test_credit__include_base_amount_cascade(void **state)
 	o = line(FX(200, 0), 0, FX(1, 0), t, 2);
 	assert_int_equal(o.tax, 1000 + 2000);
 	/* Odoo refuses a group in a group; so do we */
-	assert_int_equal(credit_line(&in, 2, &o, &e), ERR_INVALID);
+	assert_int_equal(credit_line_odoo(&in, 2, 18, &o, &e), ERR_INVALID);
 }
 
 static void test_credit__included_fixed_then_included_percent(void **state)
@@ -251,6 +251,68 @@ static void test_credit__two_included_percents(void **state)
 	assert_int_equal(o.total, 100);
 }
 
+static struct credit_line_out line17(int64_t price, int64_t qty, const struct credit_tax *t,
+				     size_t nt)
+{
+	struct credit_line_in in = { price, 0, qty, t, nt };
+	struct credit_line_out out;
+	struct err e = ERR_INIT;
+
+	assert_int_equal(credit_line_odoo(&in, 2, 17, &out, &e), ERR_OK);
+	return out;
+}
+
+static void test_credit__odoo_17_compute_all(void **state)
+{
+	const struct credit_tax two[2] = {
+		{ .id = 1, .rate = FX(10, 0), .included = true },
+		{ .id = 2, .rate = FX(6, 0), .included = true },
+	};
+	struct credit_tax cascade[2] = { fixed10, pct10 };
+	struct credit_tax div = div10;
+	struct credit_line_out o;
+
+	(void)state;
+	/* the base rounded once, 2.00 / 1.16 = 1.72; 10 % of it 0.17; the
+	 * last included tax takes the rest, 0.11 (18: 1.73, 0.17, 0.10) */
+	o = line17(FX(2, 0), FX(1, 0), two, 2);
+	assert_int_equal(o.untaxed, 172);
+	assert_int_equal(o.tax_amount[0], 17);
+	assert_int_equal(o.tax_amount[1], 11);
+	assert_int_equal(o.total, 200);
+	/* a half-cent tie: 56.25 x 0.9 = 50.625 -> 50.63, tax 5.62 (18:
+	 * 5.625 -> 5.63, base 50.62) */
+	div.included = true;
+	o = line17(FX(56, 250000), FX(1, 0), &div, 1);
+	assert_int_equal(o.untaxed, 5063);
+	assert_int_equal(o.tax, 562);
+	/* test_tax_include_base_amount and the 49.95 x 2 incl. 10 % line are
+	 * the same on 17 */
+	cascade[0].include_base_amount = true;
+	o = line17(FX(200, 0), FX(1, 0), cascade, 2);
+	assert_int_equal(o.tax, 3100);
+	assert_int_equal(o.total, 23100);
+	o = line17(FX(49, 950000), FX(2, 0), &incl10, 1);
+	assert_int_equal(o.untaxed, 9082);
+	assert_int_equal(o.tax, 908);
+}
+
+static void test_credit__credit_line_reads_percent_fields_only(void **state)
+{
+	/* what the engine's unzeroed array may hold besides id, rate, included */
+	const struct credit_tax junk = { .id = 1, .rate = FX(10, 0), .kind = CREDIT_TAX_GROUP,
+					 .children = NULL, .nchildren = 5, .sequence = -7,
+					 .include_base_amount = true };
+	struct credit_line_in in = { FX(200, 0), 0, FX(1, 0), &junk, 1 };
+	struct credit_line_out o;
+	struct err e = ERR_INIT;
+
+	(void)state;
+	assert_int_equal(credit_line(&in, 2, &o, &e), ERR_OK);
+	assert_int_equal(o.tax, 2000);
+	assert_int_equal(o.total, 22000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +326,8 @@ int main(void)
 		cmocka_unit_test(test_credit__include_base_amount_cascade),
 		cmocka_unit_test(test_credit__included_fixed_then_included_percent),
 		cmocka_unit_test(test_credit__two_included_percents),
+		cmocka_unit_test(test_credit__odoo_17_compute_all),
+		cmocka_unit_test(test_credit__credit_line_reads_percent_fields_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
