@@ -43,7 +43,8 @@
  *   computed positive and every result negated (sign);
  * - backwards over the flattened taxes: a tax with include_base_amount
  *   whose next tax is base affected resets the base to recompute_base()
- *   of the included taxes seen so far; price-included taxes add up
+ *   of the included taxes seen so far (an unrounded base when there were
+ *   some: refused, ERR_UNSUPPORTED); price-included taxes add up
  *   (percent and division amounts, fixed |quantity| x amount), and the
  *   first price-included one with a non-zero amount after each reset
  *   stores a total_included checkpoint (the base at that point);
@@ -342,12 +343,13 @@ static enum err_code line17(struct ftax *f, size_t n, const struct credit_line_i
 	for (i = n; i-- > 0;) {
 		const struct credit_tax *t = f[i].t;
 
-		if (t->include_base_amount && next_affected) {
-			if (seen)
-				return err_set(e, ERR_UNSUPPORTED, "tax %lld includes the base amount after a price-included tax: not checked on Odoo 17",
-					       (long long)t->id);
+		/* 17.0 resets here (some 17.0 copies only when the next tax is
+		 * base affected): after an included tax the base is unrounded */
+		if (t->include_base_amount && seen)
+			return err_set(e, ERR_UNSUPPORTED, "tax %lld includes the base amount before a price-included tax: not checked on Odoo 17",
+				       (long long)t->id);
+		if (t->include_base_amount && next_affected)
 			store = true;
-		}
 		if (t->included) {
 			if (t->kind == CREDIT_TAX_PERCENT)
 				pct += t->rate;

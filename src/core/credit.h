@@ -84,8 +84,9 @@ MUST_CHECK enum err_code credit_line(const struct credit_line_in *in, int decima
  * comes from). Every field of every tax is read: zero them. ERR_INVALID
  * for a bad decimals, more than CREDIT_MAX_TAXES taxes (CREDIT_MAX_FLAT
  * once groups are flattened) or a group inside a group; on 17,
- * ERR_UNSUPPORTED for a price-included tax before a tax that includes the
- * base amount (17 carries an unrounded base there; not checked);
+ * ERR_UNSUPPORTED for a tax with include_base_amount followed (in
+ * sequence) by a price-included tax (17 carries an unrounded base there;
+ * not checked);
  * ERR_TOO_BIG on overflow. Any thread. */
 MUST_CHECK enum err_code credit_line_odoo(const struct credit_line_in *in, int decimals,
 					  int odoo_major, struct credit_line_out *out,
