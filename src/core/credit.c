@@ -94,6 +94,8 @@ struct ftax {
 	size_t first, last;    /* its batch, as indices in the sorted list */
 	bool done;
 	i128 amount, extra_tax, extra_base;
+	bool checkpoint;       /* 17: a total_included checkpoint, at */
+	i128 checkpoint_at;
 };
 
 static bool before(const struct credit_tax *a, const struct credit_tax *b)
@@ -359,8 +361,8 @@ static enum err_code line17(struct ftax *f, size_t n, const struct credit_line_i
 				fixed += q * t->rate;
 			seen = true;
 			if (store && t->rate != 0) {
-				f[i].done = true; /* a checkpoint, at base */
-				f[i].extra_base = base;
+				f[i].checkpoint = true;
+				f[i].checkpoint_at = base;
 				store = false;
 			}
 		}
@@ -376,15 +378,15 @@ static enum err_code line17(struct ftax *f, size_t n, const struct credit_line_i
 	for (i = 0; i < n; i++) {
 		const struct credit_tax *t = f[i].t;
 
-		if (!skip && t->included && f[i].done) {
-			amt = f[i].extra_base - (base + cumulated);
+		if (!skip && t->included && f[i].checkpoint) {
+			amt = f[i].checkpoint_at - (base + cumulated);
 			cumulated = 0;
 		} else {
 			amt = amount17(t, t->included || !t->not_base_affected ? base : te, in->qty,
 				       fixed_den);
-			if (t->included)
-				cumulated += amt;
 		}
+		if (t->included && !f[i].checkpoint)
+			cumulated += amt;
 		if (t->include_base_amount) {
 			base += amt;
 			skip = skip || !t->included;
