@@ -38,19 +38,44 @@ static void recompute_currencies(struct emu *db)
 	}
 }
 
-/* The line's taxes as emu_tax wants them. */
-static size_t load_taxes(struct emu *db, json_t *ids, struct emu_tax_def *out)
+/* One account.tax as emu_tax wants it. is_base_affected is True and
+ * sequence 1 unless the record says otherwise (Odoo's defaults). */
+static void load_tax(json_t *t, int64_t id, struct emu_tax_def *out)
 {
-	json_t *id;
-	size_t i, n = 0;
+	const char *type = emu_str(t, "amount_type");
+	json_t *aff = json_object_get(t, "is_base_affected");
+	json_t *seq = json_object_get(t, "sequence");
+
+	*out = (struct emu_tax_def){ .amount = emu_num(t, "amount"),
+		.price_include = emu_bool(t, "price_include"),
+		.type = strcmp(type, "fixed") == 0 ? EMU_TAX_FIXED :
+			strcmp(type, "division") == 0 ? EMU_TAX_DIVISION :
+			strcmp(type, "group") == 0 ? EMU_TAX_GROUP : EMU_TAX_PERCENT,
+		.include_base_amount = emu_bool(t, "include_base_amount"),
+		.not_base_affected = aff && !json_is_true(aff),
+		.id = id, .sequence = seq ? json_integer_value(seq) : 1 };
+}
+
+/* The line's taxes as emu_tax wants them; a group's children go to kids. */
+static size_t load_taxes(struct emu *db, json_t *ids, struct emu_tax_def *out,
+			 struct emu_tax_def (*kids)[EMU_TAX_FLAT])
+{
+	json_t *id, *cid;
+	size_t i, j, n = 0;
 
 	json_array_foreach(ids, i, id) {
 		json_t *t = emu_rec_of(db, "account.tax", json_integer_value(id));
 
 		if (!t || n == MAX_TAXES)
 			continue;
-		out[n].amount = emu_num(t, "amount");
-		out[n].price_include = emu_bool(t, "price_include");
+		load_tax(t, json_integer_value(id), &out[n]);
+		out[n].children = kids[n];
+		json_array_foreach(json_object_get(t, "children_tax_ids"), j, cid) {
+			json_t *c = emu_rec_of(db, "account.tax", json_integer_value(cid));
+
+			if (c && out[n].nchildren < EMU_TAX_FLAT)
+				load_tax(c, json_integer_value(cid), &kids[n][out[n].nchildren++]);
+		}
 		n++;
 	}
 	return n;
@@ -61,10 +86,10 @@ static size_t load_taxes(struct emu *db, json_t *ids, struct emu_tax_def *out)
 static void line_amounts(struct emu *db, json_t *rec, const char *qty_f,
 			 const char *tax_f, json_t *taxes_out)
 {
-	struct emu_tax_def taxes[MAX_TAXES];
+	struct emu_tax_def taxes[MAX_TAXES], kids[MAX_TAXES][EMU_TAX_FLAT];
 	struct emu_tax_line out;
 	json_t *tids = json_object_get(rec, tax_f), *tid;
-	size_t n = load_taxes(db, tids, taxes), i, k = 0;
+	size_t n = load_taxes(db, tids, taxes, kids), i, k = 0;
 
 	emu_tax_line(taxes, n, emu_num(rec, "price_unit"), emu_num(rec, qty_f),
 		     emu_num(rec, "discount"), currency_rounding(db), db->profile, &out);
