@@ -256,6 +256,8 @@ static void tax_defaults(struct emu *db, json_t *rec)
 	emu_set_default(rec, "amount_type", json_string("percent"));
 	emu_set_default(rec, "type_tax_use", json_string("sale"));
 	emu_set_default(rec, "include_base_amount", json_false());
+	emu_set_default(rec, "is_base_affected", json_true());
+	emu_set_default(rec, "sequence", json_integer(1));
 	emu_set_default(rec, "tax_group_id", json_integer(1));
 	emu_set_default(rec, "country_id", json_integer(233));
 	emu_set_default(rec, "company_id", json_integer(1));

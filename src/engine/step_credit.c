@@ -26,25 +26,64 @@ struct plan {
 	json_t *audit;       /* per line: the numbers and where they came from */
 };
 
-static enum err_code line_taxes(struct work *wo, json_t *l, struct credit_tax *t,
-				size_t *nt, struct err *e)
+/* One account.tax of the working record as core/credit wants it. */
+static enum err_code one_tax(const json_t *tx, int64_t id, struct credit_tax *t,
+			     struct err *e)
 {
-	json_t *id, *tx;
+	const char *type = json_string_value(json_object_get(tx, "type"));
+
+	memset(t, 0, sizeof(*t));
+	t->id = id;
+	t->rate = wr_int(tx, "rate");
+	t->included = json_is_true(json_object_get(tx, "included"));
+	t->include_base_amount = json_is_true(json_object_get(tx, "include_base_amount"));
+	t->not_base_affected = json_is_false(json_object_get(tx, "is_base_affected"));
+	t->sequence = wr_int(tx, "sequence");
+	if (!type || strcmp(type, "percent") == 0)
+		t->kind = CREDIT_TAX_PERCENT;
+	else if (strcmp(type, "fixed") == 0)
+		t->kind = CREDIT_TAX_FIXED;
+	else if (strcmp(type, "division") == 0)
+		t->kind = CREDIT_TAX_DIVISION;
+	else if (strcmp(type, "group") == 0)
+		t->kind = CREDIT_TAX_GROUP;
+	else
+		return err_set(e, ERR_REJECTED, "tax %lld is computed by code (amount_type %s): returnbridge cannot check its amount; credit this return by hand",
+			       (long long)id, type);
+	return ERR_OK;
+}
+
+/* The taxes of a line, groups with their children. */
+static enum err_code line_taxes(struct work *wo, json_t *l, struct credit_tax *t,
+				struct credit_tax (*kids)[CREDIT_MAX_TAXES], size_t *nt,
+				struct err *e)
+{
+	json_t *all = json_object_get(wo->w, "taxes"), *id, *tx, *c;
+	enum err_code rc;
 	char key[32];
-	size_t i;
+	size_t i, j;
 
 	*nt = 0;
 	json_array_foreach(json_object_get(l, "tax_ids"), i, id) {
 		if (*nt >= CREDIT_MAX_TAXES)
 			return err_set(e, ERR_INVALID, "too many taxes on one line");
 		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(id));
-		tx = json_object_get(json_object_get(wo->w, "taxes"), key);
-		if (!tx || strcmp(json_string_value(json_object_get(tx, "type")), "percent") != 0)
-			return err_set(e, ERR_REJECTED, "tax %s is not a percent tax: returnbridge part 1 checks percent taxes only",
-				       key);
-		t[*nt].id = json_integer_value(id);
-		t[*nt].rate = wr_int(tx, "rate");
-		t[*nt].included = json_is_true(json_object_get(tx, "included"));
+		tx = json_object_get(all, key);
+		if (!tx)
+			return err_set(e, ERR_INTERNAL, "tax %s was not read", key);
+		rc = one_tax(tx, json_integer_value(id), &t[*nt], e);
+		json_array_foreach(json_object_get(tx, "children"), j, c) {
+			if (rc != ERR_OK || j >= CREDIT_MAX_TAXES)
+				break;
+			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(c));
+			if (!json_object_get(all, key))
+				return err_set(e, ERR_INTERNAL, "tax %s was not read", key);
+			rc = one_tax(json_object_get(all, key), json_integer_value(c), &kids[*nt][j], e);
+		}
+		if (rc != ERR_OK)
+			return rc;
+		t[*nt].children = kids[*nt];
+		t[*nt].nchildren = json_array_size(json_object_get(tx, "children"));
 		(*nt)++;
 	}
 	return ERR_OK;
@@ -180,11 +219,12 @@ static int gate(struct worker *wk, struct work *wo)
 
 /* Our computation of every received line; lines with nothing received
  * or that the refund policy or a person refused are refused. */
-static enum err_code make_plan(struct work *wo, int64_t invoice_id, struct plan *p,
-			       json_t *outcomes, struct err *e)
+static enum err_code make_plan(struct work *wo, int major, int64_t invoice_id,
+			       struct plan *p, json_t *outcomes, struct err *e)
 {
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
 	struct credit_tax t[CREDIT_MAX_TAXES];
+	struct credit_tax kids[CREDIT_MAX_TAXES][CREDIT_MAX_TAXES];
 	struct credit_line_in in;
 	struct credit_line_out out;
 	char pu[32], ds[32], q[32], amt[32];
@@ -202,12 +242,15 @@ static enum err_code make_plan(struct work *wo, int64_t invoice_id, struct plan 
 		}
 		if (p->n >= MAX_LINES)
 			return err_set(e, ERR_INVALID, "too many lines");
-		rc = line_taxes(wo, l, t, &nt, e);
+		rc = line_taxes(wo, l, t, kids, &nt, e);
 		if (rc != ERR_OK)
 			return rc;
 		in = (struct credit_line_in){ wr_int(l, "price_unit"), wr_int(l, "discount"),
 					      wr_int(l, "received"), t, nt };
-		rc = credit_line(&in, decimals, &out, e);
+		rc = credit_line_odoo(&in, decimals, major, &out, e);
+		if (rc == ERR_UNSUPPORTED)
+			rc = err_set(e, ERR_REJECTED, "%s: returnbridge cannot check this tax combination on Odoo %d; credit this return by hand",
+				     e->msg, major);
 		if (rc != ERR_OK)
 			return rc;
 		for (k = 0; k < nt; k++)
@@ -332,7 +375,8 @@ static void plan_return(struct worker *wk, struct work *wo, struct crediting *cs
 		c->wo = wo;
 		c->ce = ce;
 		c->ref = json_string_value(json_object_get(ce, "ref"));
-		rc = make_plan(wo, wr_int(ce, "invoice_id"), &c->p, outcomes, &e);
+		rc = make_plan(wo, odoo_server(wk->odoo)->major, wr_int(ce, "invoice_id"), &c->p,
+			       outcomes, &e);
 		if (rc != ERR_OK)
 			break;
 		c->id = wr_int(ce, "id");

@@ -475,14 +475,15 @@ static enum err_code cache_locations(struct worker *wk, const char *const *names
 	return rc;
 }
 
-/* Rate, kind and price-included flag of the taxes not known yet. */
-static enum err_code cache_taxes(struct worker *wk, const json_t *ids, struct err *e)
+/* Read the taxes of ids the worker does not know yet (one call). */
+static enum err_code read_taxes(struct worker *wk, const json_t *ids, json_t *children,
+				struct err *e)
 {
-	json_t *miss = json_array(), *res = NULL, *rec, *t;
+	json_t *miss = json_array(), *res = NULL, *rec, *t, *kids;
 	char type[32], key[32];
 	enum err_code rc = ERR_OK;
 	int64_t rate = 0;
-	size_t i;
+	size_t i, j;
 
 	json_array_foreach(ids, i, t) {
 		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(t));
@@ -491,19 +492,47 @@ static enum err_code cache_taxes(struct worker *wk, const json_t *ids, struct er
 	}
 	if (json_array_size(miss))
 		rc = odoo_execute(wk->odoo, "account.tax", "read", json_pack("[O]", miss),
-				  json_pack("{s:[s,s,s]}", "fields", "amount", "amount_type",
-					    "price_include"), &res, NULL, e);
+				  json_pack("{s:[s,s,s,s,s,s,s]}", "fields", "amount", "amount_type",
+					    "price_include", "include_base_amount", "is_base_affected",
+					    "sequence", "children_tax_ids"), &res, NULL, e);
 	for (i = 0; rc == ERR_OK && i < json_array_size(res); i++) {
 		rec = json_array_get(res, i);
 		field_str(rec, "amount_type", type, sizeof(type));
 		rc = field_fixed(rec, "amount", MONEY_DISCOUNT_DECIMALS, &rate, e);
+		kids = json_array();
+		json_array_foreach(json_object_get(rec, "children_tax_ids"), j, t) {
+			json_array_append(kids, t);
+			json_array_append(children, t);
+		}
 		snprintf(key, sizeof(key), "%lld", (long long)field_id(rec, "id"));
+		/* 18 computes price_include from price_include_override and the
+		 * company's default: price_include is the one to read on both */
 		json_object_set_new(wk->taxes, key, json_pack(
-			"{s:I,s:b,s:s}", "rate", (json_int_t)rate,
-			"included", field_bool(rec, "price_include"), "type", type));
+			"{s:I,s:b,s:s,s:b,s:b,s:I,s:o}", "rate", (json_int_t)rate,
+			"included", field_bool(rec, "price_include"), "type", type,
+			"include_base_amount", field_bool(rec, "include_base_amount"),
+			"is_base_affected", field_bool(rec, "is_base_affected"),
+			"sequence", (json_int_t)json_integer_value(json_object_get(rec, "sequence")),
+			"children", kids));
 	}
 	json_decref(miss);
 	json_decref(res);
+	return rc;
+}
+
+/* The taxes not known yet and a group's children (two calls at most). */
+static enum err_code cache_taxes(struct worker *wk, const json_t *ids, struct err *e)
+{
+	json_t *children = json_array();
+	enum err_code rc = read_taxes(wk, ids, children, e);
+
+	if (rc == ERR_OK && json_array_size(children)) {
+		json_t *none = json_array();
+
+		rc = read_taxes(wk, children, none, e);
+		json_decref(none);
+	}
+	json_decref(children);
 	return rc;
 }
 
@@ -732,9 +761,19 @@ static enum err_code finish_one(struct worker *wk, const struct facts *f,
 	}
 	json_array_foreach(json_object_get(wo->w, "lines"), i, l)
 		json_array_foreach(json_object_get(l, "tax_ids"), j, t) {
+			json_t *tx, *c;
+			size_t q;
+
 			snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(t));
-			if (json_object_get(wk->taxes, key))
-				json_object_set(taxes, key, json_object_get(wk->taxes, key));
+			tx = json_object_get(wk->taxes, key);
+			if (!tx)
+				continue;
+			json_object_set(taxes, key, tx);
+			json_array_foreach(json_object_get(tx, "children"), q, c) {
+				snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(c));
+				if (json_object_get(wk->taxes, key))
+					json_object_set(taxes, key, json_object_get(wk->taxes, key));
+			}
 		}
 	json_object_set(wo->w, "locations", locs);
 	json_object_set(wo->w, "taxes", taxes);

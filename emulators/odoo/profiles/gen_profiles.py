@@ -44,6 +44,9 @@ def common_models(p):
         # dropped without an error (s.tax_probe_read)
         "price_include": F("boolean", ignored=True) if v18 else F("boolean"),
         "include_base_amount": F("boolean"),
+        # Odoo's defaults: True and 1 (tax_defaults in emu_sale.c)
+        "is_base_affected": F("boolean"), "sequence": F("integer"),
+        "children_tax_ids": F("many2many", "account.tax"),
         "tax_group_id": m2o("account.tax.group"),
         "country_id": m2o("res.country"), "company_id": m2o("res.company"),
         "active": F("boolean"),
