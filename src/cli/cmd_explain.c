@@ -63,11 +63,65 @@ static json_t *credit_lines(const json_t *w)
 	return out;
 }
 
+/* What support needs to answer "where is my refund?": the refund status,
+ * each credit note with its payment state, and each line's refund policy
+ * and the decision a person took. */
+static json_t *refund_view(const json_t *w)
+{
+	json_t *notes = json_array(), *lines = json_array(), *c, *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(w, "credits"), i, c)
+		if (json_object_get(c, "id"))
+			json_array_append_new(notes, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}",
+				"name", json_object_get(c, "name"),
+				"amount_total_minor", json_object_get(c, "amount_total"),
+				"payment_state", json_object_get(c, "payment_state"),
+				"payment", json_object_get(json_object_get(c, "payment"), "name"),
+				"payment_error", json_object_get(c, "payment_error")));
+	json_array_foreach(json_object_get(w, "lines"), i, l)
+		if (json_object_get(l, "policy"))
+			json_array_append_new(lines, json_pack("{s:O,s:O,s:O?,s:O?,s:O?}",
+				"line_no", json_object_get(l, "line_no"),
+				"policy", json_object_get(l, "policy"),
+				"policy_source", json_object_get(l, "policy_source"),
+				"decision", json_object_get(json_object_get(l, "decision"), "kind"),
+				"decided_by", json_object_get(json_object_get(l, "decision"), "by")));
+	return json_pack("{s:O?,s:o,s:o}", "status", json_object_get(w, "refund"),
+			 "credit_notes", notes, "lines", lines);
+}
+
+static void print_refund(FILE *out, const json_t *r)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	json_t *c, *l;
+	size_t i;
+
+	fprintf(out, "\nrefund: %s\n", !st ? "not credited yet"
+		: strcmp(st, "reconciled") == 0 ? "reconciled (offset against the unpaid invoice; nothing to pay out)"
+		: strcmp(st, "owed") == 0 ? "owed to the customer (the invoice was paid): finance pays it"
+		: strcmp(st, "refunded") == 0 ? "refunded (paid out to the customer)"
+		: strcmp(st, "refused") == 0 ? "refused (the refund policy or a person refused every line)" : st);
+	json_array_foreach(json_object_get(r, "credit_notes"), i, c)
+		fprintf(out, "  %-20s payment state %-12s %s\n",
+			json_string_value(json_object_get(c, "name")) ? json_string_value(json_object_get(c, "name")) : "(draft)",
+			json_string_value(json_object_get(c, "payment_state")) ? json_string_value(json_object_get(c, "payment_state")) : "?",
+			json_string_value(json_object_get(c, "payment")) ? json_string_value(json_object_get(c, "payment")) : "");
+	json_array_foreach(json_object_get(r, "lines"), i, l)
+		fprintf(out, "  line %-3" JSON_INTEGER_FORMAT " policy %-8s (%s)%s%s%s\n",
+			json_integer_value(json_object_get(l, "line_no")),
+			json_string_value(json_object_get(l, "policy")),
+			json_string_value(json_object_get(l, "policy_source")) ? json_string_value(json_object_get(l, "policy_source")) : "",
+			json_string_value(json_object_get(l, "decision")) ? " - " : "",
+			json_string_value(json_object_get(l, "decision")) ? json_string_value(json_object_get(l, "decision")) : "",
+			json_string_value(json_object_get(l, "decided_by")) ? " by a person" : "");
+}
+
 enum err_code cli_engine_status(FILE *out, struct store *st, int64_t id, json_t *root,
 				struct err *e)
 {
 	struct engine_view v = { NULL, "" };
-	json_t *docs = json_array(), *cl = NULL, *d, *l;
+	json_t *docs = json_array(), *cl = NULL, *refund = NULL, *d, *l;
 	enum err_code rc;
 	char *s;
 	size_t i;
@@ -78,9 +132,11 @@ enum err_code cli_engine_status(FILE *out, struct store *st, int64_t id, json_t 
 	if (rc != ERR_OK)
 		goto out;
 	cl = credit_lines(v.w);
+	refund = refund_view(v.w);
 	if (root) {
 		json_object_set(root, "odoo_documents", docs);
 		json_object_set(root, "credit_lines", cl);
+		json_object_set(root, "refund", refund);
 		s = json_dumps(root, JSON_COMPACT);
 		if (s)
 			fprintf(out, "%s\n", s);
@@ -111,7 +167,9 @@ enum err_code cli_engine_status(FILE *out, struct store *st, int64_t id, json_t 
 			json_string_value(json_object_get(l, "untaxed")),
 			json_integer_value(json_object_get(l, "sale_line_id")),
 			json_integer_value(json_object_get(l, "invoice_line_id")));
+	print_refund(out, refund);
 out:
+	json_decref(refund);
 	json_decref(cl);
 	json_decref(docs);
 	json_decref(v.w);
