@@ -145,8 +145,8 @@ kill -TERM $emupid 2>/dev/null || true
 wait $emupid 2>/dev/null || true
 trap 'kill -TERM $pid 2>/dev/null || true' EXIT INT TERM
 
-step "10. the engine: Rebound returns become Odoo return pickings and credit notes (against odoo-emu)"
-ODOO_EMU_BIN="$PWD/build/odoo-emu" /usr/bin/python3 tools/demo_engine.py "$DIR"
+step "10. a day of returns: Rebound returns become Odoo return pickings, checked credit notes and refunds (against odoo-emu)"
+ODOO_EMU_BIN="$PWD/build/odoo-emu" /usr/bin/python3 tools/demo_day.py "$DIR"
 
 if [ "$once" -eq 1 ]; then
 	step "11. graceful stop (SIGTERM)"

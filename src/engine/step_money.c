@@ -81,7 +81,9 @@ static int64_t premature(const struct work *wo, const struct ops_money_on_orders
 				 v->name);
 			return p->id;
 		}
-		if (!p->move_id && p->partner_id == partner && since && strcmp(p->date, since) >= 0) {
+		/* reconciled with another order's document: not about this one */
+		if (!p->move_id && p->nreconciled == 0 && p->partner_id == partner && since &&
+		    strcmp(p->date, since) >= 0) {
 			snprintf(msg, len, "payment %s of %s to the customer on %s is linked to no document; it may refund this return of order %s. Check it: if it does, leave the return on hold and settle it by hand; else release the return",
 				 p->name, money_format(p->amount, p->decimals, amt, sizeof(amt)), p->date,
 				 name ? name : "?");

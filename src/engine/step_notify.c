@@ -160,6 +160,9 @@ static void pay_out(struct worker *wk, struct work **wos, size_t n)
 		if (out[i].payment_id)
 			json_object_set_new(ces[i], "payment", json_pack("{s:I,s:s}", "id",
 				(json_int_t)out[i].payment_id, "name", out[i].name));
+	/* what Odoo says of the notes now that they are paid */
+	if (refresh(wk, wos, n, &e) != ERR_OK)
+		log_warn("reading the paid credit notes failed (their state shows later): %s", e.msg);
 out:
 	free(ids);
 	free(ces);

@@ -17,6 +17,7 @@ static const char *const ms_names[] = {
 	[RB_MS_IN_NETWORK] = "in_network",
 	[RB_MS_AT_HUB] = "at_hub",
 	[RB_MS_DELIVERED] = "delivered",
+	[RB_MS_CANCELLED] = "cancelled",
 	[RB_MS_OTHER] = "other",
 };
 _Static_assert(ARRAY_LEN(ms_names) == RB_MS__COUNT, "milestone names");
@@ -38,6 +39,9 @@ static const struct {
 	{ "athub", RB_MS_AT_HUB },
 	{ "delivered", RB_MS_DELIVERED }, { "deliveredtoclient", RB_MS_DELIVERED },
 	{ "returnedtoclient", RB_MS_DELIVERED }, { "deliveredtoretailer", RB_MS_DELIVERED },
+	{ "cancelled", RB_MS_CANCELLED }, { "canceled", RB_MS_CANCELLED },
+	{ "returncancelled", RB_MS_CANCELLED }, { "returnordercancelled", RB_MS_CANCELLED },
+	{ "ordercancelled", RB_MS_CANCELLED },
 };
 
 enum rb_milestone rb_milestone_parse(const char *text)

@@ -18,6 +18,7 @@ enum rb_milestone {
 	RB_MS_IN_NETWORK,      /* Entered Our Network */
 	RB_MS_AT_HUB,          /* Arrived at Our Hub */
 	RB_MS_DELIVERED,       /* Delivered (to the retailer) */
+	RB_MS_CANCELLED,       /* the return was cancelled (the engine cancels it too) */
 	RB_MS_OTHER,           /* a legacy carrier status we keep as text */
 	RB_MS__COUNT
 };

@@ -414,9 +414,11 @@ MUST_CHECK enum err_code store_request_done(struct store *st, int64_t id,
  * open store_tx_begin. */
 MUST_CHECK enum err_code store_exceptions_resolve(struct store *st, int64_t return_id,
 						  const char *by, int *n, struct err *e);
-/* A cancel request (actor "rebound") for every return whose last Rebound
- * milestone is status (rebound.cancelled_status, any case) and that is
- * neither cancelled nor closed — once per return. The engine applies it
+/* A cancel request (actor "rebound") for every return with a Rebound
+ * milestone "cancelled" (a Tracking Update that says so) or whose
+ * milestone text is status (rebound.cancelled_status, any case: a legacy
+ * tracking status) and that is neither cancelled nor closed — once per
+ * return. The engine applies it
  * like an operator's. */
 MUST_CHECK enum err_code store_requests_from_milestone(struct store *st,
 						       const char *status, int64_t now_ms,

@@ -340,9 +340,10 @@ enum err_code sq_requests_from_milestone(struct store *st, const char *status,
 	/* once per return: a cancel request Rebound made is never made again */
 	return sq_write_one(st, "INSERT INTO requests(return_id, kind, lines, actor, comment,"
 			 " created_ms) SELECT r.id, 'cancel', NULL, 'rebound',"
-			 " 'Rebound reports the return ' || r.last_milestone, ?2 FROM returns r"
-			 " WHERE r.last_milestone = ?1 COLLATE NOCASE"
-			 " AND r.state NOT IN ('CANCELLED', 'CLOSED')"
+			 " 'Rebound reports the return cancelled', ?2 FROM returns r"
+			 " WHERE r.state NOT IN ('CANCELLED', 'CLOSED')"
+			 " AND EXISTS (SELECT 1 FROM milestones m WHERE m.return_id = r.id"
+			 "  AND (m.milestone = 'cancelled' OR m.text = ?1 COLLATE NOCASE))"
 			 " AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.return_id = r.id"
 			 "  AND q.kind = 'cancel' AND q.actor = 'rebound')",
 			 bind_milestone, &a, added, "cancel requests from Rebound", e);
