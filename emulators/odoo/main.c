@@ -161,6 +161,7 @@ static void on_jsonrpc(const struct http_request *req,
 		return;
 	}
 	emu_fault_plan(s->faults, body, len, &j->plan);
+	emu_fault_plan_client(&j->plan, http_request_header(req, "User-Agent"));
 	pthread_mutex_lock(&s->jobs_mu);
 	if (emu_fault_may_wait(s->faults, &j->plan) && !s->stopping) {
 		j->s = s;
