@@ -192,7 +192,8 @@ void emu_account_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 		emu_set_json(p, "email", json_incref(json_object_get(vals, "email")));
 }
 
-void emu_account_recompute(struct emu *db, json_t *moves)
+void emu_account_recompute(struct emu *db, json_t *moves,
+			   const struct emu_idset *only)
 {
 	struct emu_model *am = emu_model(db, "account.move");
 	json_t *mv;
@@ -209,6 +210,8 @@ void emu_account_recompute(struct emu *db, json_t *moves)
 		json_t *a;
 		double untaxed, total, res;
 
+		if (only && !emu_idset_has(only, rec_id(mv)))
+			continue;
 		snprintf(key, sizeof(key), "%lld", (long long)rec_id(mv));
 		a = json_object_get(moves, key);
 		untaxed = emu_num(a, "untaxed");

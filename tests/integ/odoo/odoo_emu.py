@@ -25,6 +25,11 @@ class Emulator:
         self.port = None
         self.next_id = 1000
         self.args = list(args)   # extra command-line options (faults, costs)
+        # ODOO_EMU_CHECK_RECOMPUTE=1 (the odoo-emu-recompute suite): every
+        # partial recompute is checked against a full one; stop() fails on
+        # a difference
+        if os.environ.get("ODOO_EMU_CHECK_RECOMPUTE") == "1":
+            self.args.append("--check-recompute")
         self.user_agent = user_agent   # None: urllib's own "Python-urllib/3.x"
 
     def start(self):
@@ -53,6 +58,7 @@ class Emulator:
         with open(self.log_path) as f:
             log = f.read()
         assert rc == 0, "odoo-emu exited %s; its log:\n%s" % (rc, log)
+        assert "recompute mismatch" not in log, log
 
     def post(self, body, user_agent=None):
         data = json.dumps(body).encode()
