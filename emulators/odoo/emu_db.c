@@ -480,6 +480,18 @@ bool emu_idset_has(const struct emu_idset *s, int64_t id)
 	return id > 0 && id < s->n && s->on[id];
 }
 
+int64_t emu_idset_next(const struct emu_idset *s, int64_t after)
+{
+	int64_t id;
+
+	if (!s->count)
+		return 0;
+	for (id = after + 1; id < s->n; id++)
+		if (s->on[id])
+			return id;
+	return 0;
+}
+
 void emu_idset_free(struct emu_idset *s)
 {
 	free(s->on);

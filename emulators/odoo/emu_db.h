@@ -154,6 +154,9 @@ void emu_idset_init(struct emu_idset *s, const struct emu_model *m);
 void emu_idset_add(struct emu_idset *s, int64_t id);
 bool emu_idset_has(const struct emu_idset *s, int64_t id);
 void emu_idset_free(struct emu_idset *s);
+/* The smallest id in the set above after (0 to start), or 0 past the end:
+ * ascending id, the order of a model's records. */
+int64_t emu_idset_next(const struct emu_idset *s, int64_t after);
 
 /* The profile's data for key ("views", "actions", "version"). Borrowed. */
 json_t *emu_profile_get(struct emu *db, const char *key);

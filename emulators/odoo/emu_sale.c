@@ -786,6 +786,7 @@ void emu_sale_recompute(struct emu *db)
 	bool full = needs_full(db);
 	json_t *r;
 	size_t i;
+	int64_t id;
 
 	recompute_currencies(db);
 	json_array_foreach(emu_recs(pm), i, r) {
@@ -804,15 +805,24 @@ void emu_sale_recompute(struct emu *db)
 	emu_idset_init(&ao, om);
 	if (!full)
 		affected(db, &am, &as, &ao);
-	index_deliveries(db, sols, full ? NULL : &as);
-	index_invoice_lines(db, moves, sols, full ? NULL : &am, full ? NULL : &as);
+	if (full || as.count)
+		index_deliveries(db, sols, full ? NULL : &as);
+	if (full || as.count || am.count)
+		index_invoice_lines(db, moves, sols, full ? NULL : &am, full ? NULL : &as);
 	emu_account_recompute(db, moves, full ? NULL : &am);
-	json_array_foreach(emu_recs(lm), i, r)
-		if (full || emu_idset_has(&as, json_integer_value(json_object_get(r, "id"))))
-			recompute_sol(db, r, agg(sols, json_integer_value(json_object_get(r, "id"))), orders);
-	json_array_foreach(emu_recs(om), i, r)
-		if (full || emu_idset_has(&ao, json_integer_value(json_object_get(r, "id"))))
-			recompute_order(db, r, agg(orders, json_integer_value(json_object_get(r, "id"))));
+	if (full) {
+		json_array_foreach(emu_recs(lm), i, r)
+			recompute_sol(db, r, agg(sols, emu_m2o(r, "id")), orders);
+		json_array_foreach(emu_recs(om), i, r)
+			recompute_order(db, r, agg(orders, emu_m2o(r, "id")));
+	} else {   /* ascending id, as the full pass goes */
+		for (id = emu_idset_next(&as, 0); id; id = emu_idset_next(&as, id))
+			if ((r = emu_rec(lm, id)))
+				recompute_sol(db, r, agg(sols, id), orders);
+		for (id = emu_idset_next(&ao, 0); id; id = emu_idset_next(&ao, id))
+			if ((r = emu_rec(om, id)))
+				recompute_order(db, r, agg(orders, id));
+	}
 	emu_idset_free(&am);
 	emu_idset_free(&as);
 	emu_idset_free(&ao);

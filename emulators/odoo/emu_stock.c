@@ -1067,6 +1067,8 @@ void emu_stock_recompute(struct emu *db)
 		emu_idset_add(&moves, strtoll(k, NULL, 10));
 	json_object_foreach(emu_dirty(db, "stock.move.line"), k, old)
 		emu_idset_add(&lines, strtoll(k, NULL, 10));
+	if (!full && !picks.count)
+		goto lines;
 	json_array_foreach(emu_recs(pm), i, r) {
 		json_t *type;
 
@@ -1083,6 +1085,9 @@ void emu_stock_recompute(struct emu *db)
 			emu_set_int(orig, "return_count", json_integer_value(
 				json_object_get(orig, "return_count")) + 1);
 	}
+lines:
+	if (!full && !moves.count && !lines.count)
+		goto out;
 	json_array_foreach(emu_recs(mlm), i, r) {
 		json_t *mv;
 
@@ -1093,6 +1098,7 @@ void emu_stock_recompute(struct emu *db)
 		if (mv)
 			emu_set_str(r, "state", emu_str(mv, "state"));
 	}
+out:
 	emu_idset_free(&picks);
 	emu_idset_free(&moves);
 	emu_idset_free(&lines);
