@@ -17,8 +17,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "odoo"))
 from odoo_emu import Emulator  # noqa: E402
-from test_batch import find, make_order, ok  # noqa: E402
-from test_emu import setup_scenario  # noqa: E402
+from odoo_scenario import find, make_order, ok, setup_scenario  # noqa: E402
 
 from conftest import BASE_CONFIG, Daemon  # noqa: E402
 
