@@ -13,7 +13,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integ", "odoo"))
 from odoo_emu import Emulator  # noqa: E402
-from odoo_scenario import find, make_order, ok, setup_scenario  # noqa: E402
+from odoo_scenario import find, make_order, setup_scenario, validate_pickings  # noqa: E402
 
 RB = os.path.join(ROOT, "build", "returnbridge")
 DIR = sys.argv[1]
@@ -128,20 +128,10 @@ def run(emu, d, ini, names):
         say("return picking %s in Odoo for %s; the warehouse validates it%s" % (
             pick["name"], rid, {"(00)DEMO-2": " (puts the damaged T-shirt into WH/Stock)",
                                 "(00)DEMO-3": " (received 1 of the 2 announced)"}.get(rid, "")))
-        for mv in find(emu, "stock.move", [["picking_id", "=", pick["id"]]],
-                       fields=["product_uom_qty"]):
-            q = 1.0 if rid == "(00)DEMO-3" else mv["product_uom_qty"]
-            vals = {"quantity": q, "picked": True}
-            if rid == "(00)DEMO-2":
-                vals["location_dest_id"] = stock
-            ok(emu.execute("stock.move", "write", [mv["id"]], vals))
-        res = ok(emu.execute("stock.picking", "button_validate", [pick["id"]],
-                             context={"skip_sms": True}))
-        if isinstance(res, dict):
-            wiz = ok(emu.execute(res["res_model"], "create", {"pick_ids": [[6, 0, [pick["id"]]]]},
-                                 context=res.get("context", {})))
-            ok(emu.execute(res["res_model"], "process_cancel_backorder", [wiz],
-                           context=res.get("context", {})))
+        validate_pickings(emu, [pick["id"]],
+                          qty=(lambda mv: 1.0) if rid == "(00)DEMO-3" else None,
+                          dest=(lambda mv: stock) if rid == "(00)DEMO-2" else None,
+                          skip_backorder=False)
     final = {}
     for rid, _, _ in returns:
         final[rid] = wait(lambda: (lambda s: s if s and s["state"] in ("CREDITED", "ON_HOLD")

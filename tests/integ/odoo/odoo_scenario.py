@@ -75,3 +75,38 @@ def make_orders(emu, partner, orders, ref="RB-BATCH"):
             invs[o["id"]] = max(o["invoice_ids"])
     assert ok(emu.execute("account.move", "action_post", [invs[s] for s in sos])) is False
     return [(s, picks[s], invs[s]) for s in sos]
+
+
+def validate_pickings(emu, picks, qty=None, dest=None, skip_backorder=True):
+    """What a warehouse does in Odoo, for many pickings at once: one
+    search_read of their moves, one write per distinct (quantity,
+    destination), one button_validate (skip_sms; with skip_backorder, no
+    backorder and no wizard, else the backorder wizard's "no backorder").
+    qty(move) is the quantity received (default: the demand), dest(move)
+    another destination or None; move is {id, picking_id, product_id,
+    product_uom_qty}. Answers the moves read."""
+    if not picks:
+        return []
+    moves = find(emu, "stock.move", [["picking_id", "in", picks]],
+                 fields=["picking_id", "product_id", "product_uom_qty"])
+    writes = {}
+    for mv in moves:
+        q = mv["product_uom_qty"] if qty is None else qty(mv)
+        where = dest(mv) if dest else None
+        writes.setdefault((q, where), []).append(mv["id"])
+    for (q, where), ids in sorted(writes.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        vals = {"quantity": q, "picked": q > 0}
+        if where:
+            vals["location_dest_id"] = where
+        ok(emu.execute("stock.move", "write", ids, vals))
+    ctx = {"skip_sms": True}
+    if skip_backorder:
+        ctx.update(skip_backorder=True, picking_ids_not_to_backorder=list(picks))
+    res = ok(emu.execute("stock.picking", "button_validate", list(picks), context=ctx))
+    if isinstance(res, dict):   # the backorder wizard: no backorder
+        wctx = res.get("context", {})
+        wiz = ok(emu.execute(res["res_model"], "create", {
+            "pick_ids": [[6, 0, wctx.get("button_validate_picking_ids", list(picks))]]},
+            context=wctx))
+        ok(emu.execute(res["res_model"], "process_cancel_backorder", [wiz], context=wctx))
+    return moves
