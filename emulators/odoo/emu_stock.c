@@ -1058,10 +1058,23 @@ void emu_stock_recompute(struct emu *db)
 	emu_idset_init(&picks, pm);
 	emu_idset_init(&moves, emu_model(db, "stock.move"));
 	emu_idset_init(&lines, mlm);
+	/* a dirty picking's own type code; the return count of the pickings
+	 * a picking returns changes only when its return_id does (or it comes
+	 * or goes) */
 	json_object_foreach(emu_dirty(db, "stock.picking"), k, old) {
-		emu_idset_add(&picks, strtoll(k, NULL, 10));
-		emu_idset_add(&picks, emu_m2o(old, "return_id"));
-		emu_idset_add(&picks, emu_m2o(emu_rec(pm, strtoll(k, NULL, 10)), "return_id"));
+		json_t *cur = emu_rec(pm, strtoll(k, NULL, 10)), *type;
+		int64_t was = emu_m2o(old, "return_id"), is = emu_m2o(cur, "return_id");
+
+		if (!full && cur) {
+			type = emu_rec_of(db, "stock.picking.type", emu_m2o(cur, "picking_type_id"));
+			emu_set_str(cur, "picking_type_code", emu_str(type, "code"));
+			if (json_is_null(old))   /* new: nothing returns it yet */
+				emu_set_int(cur, "return_count", 0);
+		}
+		if (was == is && cur && !json_is_null(old))
+			continue;
+		emu_idset_add(&picks, was);
+		emu_idset_add(&picks, is);
 	}
 	json_object_foreach(emu_dirty(db, "stock.move"), k, old)
 		emu_idset_add(&moves, strtoll(k, NULL, 10));
@@ -1074,8 +1087,10 @@ void emu_stock_recompute(struct emu *db)
 
 		if (!full && !emu_idset_has(&picks, emu_m2o(r, "id")))
 			continue;
-		type = emu_rec_of(db, "stock.picking.type", emu_m2o(r, "picking_type_id"));
-		emu_set_str(r, "picking_type_code", emu_str(type, "code"));
+		if (full) {
+			type = emu_rec_of(db, "stock.picking.type", emu_m2o(r, "picking_type_id"));
+			emu_set_str(r, "picking_type_code", emu_str(type, "code"));
+		}
 		emu_set_int(r, "return_count", 0);
 	}
 	json_array_foreach(emu_recs(pm), i, r) {
