@@ -182,9 +182,9 @@ def client_of(stats, prefix):
     return {"calls": 0, "busy_ms": 0.0, "modelled_ms": 0.0, "max_in_flight": 0}
 
 
-def delta(a, b, prefix):
+def delta(a, b, prefix, what="busy_ms"):
     x, y = client_of(a, prefix), client_of(b, prefix)
-    return y["calls"] - x["calls"], y["busy_ms"] - x["busy_ms"]
+    return y["calls"] - x["calls"], y[what] - x[what]
 
 
 def main():
@@ -250,15 +250,18 @@ def main():
     backlog = len(notes) - 1
     c_alone, ms_alone = delta(s0, s1, "returnbridge")
     c_back, ms_back = delta(s1, s2, "returnbridge")
+    _, model_back = delta(s1, s2, "returnbridge", "modelled_ms")
     w_calls, w_ms = delta(s0, s2, "warehouse-sim")
     rb = client_of(s2, "returnbridge")
     per_batch, floor = floor_s(a.profile, backlog, a.scale)
     say("states: %s" % ", ".join("%s %d" % kv for kv in sorted(final.items())))
     say("one return alone: %d Odoo calls, %.0f ms Odoo time (modelled+real), %.1f s to CREDITED"
         % (c_alone, ms_alone, alone_s))
-    say("backlog of %d: %.1f calls per return, %.0f ms Odoo time per return (%.1f ms at scale 1)"
+    say("backlog of %d: %.1f calls per return, %.0f ms Odoo time per return, of which the "
+        "cost model's %.0f ms (%.0f ms at scale 1) and the emulator's own handling %.0f ms"
         % (backlog, c_back / max(backlog, 1), ms_back / max(backlog, 1),
-           ms_back / max(backlog, 1) / a.scale))
+           model_back / max(backlog, 1), model_back / max(backlog, 1) / a.scale,
+           (ms_back - model_back) / max(backlog, 1)))
     say("drain: %.1f s (notifications sent in %.1f s), %.2f returns/s"
         % (drain_s, sent_s, backlog / drain_s if drain_s else 0))
     say("returnbridge max_in_flight: %d" % rb["max_in_flight"])
