@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := build-essential pkg-config meson ninja-build \
 MESON_OPTS ?=
 ARGS ?=
 
-.PHONY: all deps build build-asan test test-unit lint demo bench fuzz clean help
+.PHONY: all deps build build-asan test test-unit lint demo bench bench-engine fuzz clean help
 
 all: build
 
@@ -20,6 +20,7 @@ help:
 	@echo "                 (make demo ARGS=--once runs to completion and exits)"
 	@echo "make lint        house-style checks (banned functions)"
 	@echo "make bench       print the benchmarks' figures (see bench/README.md)"
+	@echo "make bench-engine  drain 1000 returns against odoo-emu's cost model (N=, SCALE=, PROFILE=)"
 	@echo "make fuzz        run each libFuzzer target for FUZZ_SECONDS (default 60) under clang"
 	@echo "make clean       remove build directories and demo state"
 
@@ -61,6 +62,9 @@ bench: build
 	@sh bench/odoo_emu_rps.sh 17
 	@sh bench/odoo_emu_rps.sh 18
 	@sh bench/rebound/run.sh
+
+bench-engine: build
+	@N=$(N) SCALE=$(SCALE) PROFILE=$(PROFILE) sh bench/engine/drain.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

@@ -22,8 +22,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integ", "odoo"))
 from odoo_emu import Emulator  # noqa: E402
-from test_batch import find, make_order, ok  # noqa: E402
-from test_emu import setup_scenario  # noqa: E402
+from odoo_scenario import find, make_order, ok, setup_scenario  # noqa: E402
 
 RB = os.path.join(ROOT, "build", "returnbridge")
 DIR = sys.argv[1]

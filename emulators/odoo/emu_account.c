@@ -192,11 +192,13 @@ void emu_account_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 		emu_set_json(p, "email", json_incref(json_object_get(vals, "email")));
 }
 
-void emu_account_recompute(struct emu *db, json_t *moves)
+void emu_account_recompute(struct emu *db, json_t *moves,
+			   const struct emu_idset *only)
 {
 	struct emu_model *am = emu_model(db, "account.move");
 	json_t *mv;
 	size_t i;
+	int64_t id;
 
 	json_array_foreach(emu_recs(emu_model(db, "res.users")), i, mv) {
 		json_t *p = emu_rec_of(db, "res.partner", emu_m2o(mv, "partner_id"));
@@ -204,11 +206,16 @@ void emu_account_recompute(struct emu *db, json_t *moves)
 
 		emu_set_json(mv, "email", json_is_string(email) ? json_incref(email) : json_false());
 	}
-	json_array_foreach(emu_recs(am), i, mv) {
+	for (i = 0, id = only ? emu_idset_next(only, 0) : 0;
+	     only ? id != 0 : i < json_array_size(emu_recs(am));
+	     i++, id = only ? emu_idset_next(only, id) : 0) {
 		char key[24];
 		json_t *a;
 		double untaxed, total, res;
 
+		mv = only ? emu_rec(am, id) : json_array_get(emu_recs(am), i);
+		if (!mv)
+			continue;
 		snprintf(key, sizeof(key), "%lld", (long long)rec_id(mv));
 		a = json_object_get(moves, key);
 		untaxed = emu_num(a, "untaxed");

@@ -44,7 +44,9 @@ void emu_account_hook_write(struct emu *db, struct emu_model *m, json_t *rec,
 /* After the recompute of line amounts: each move's totals, tax and
  * receivable lines, amount_residual and payment_state. moves maps a move
  * id (decimal string) to {"untaxed","total","taxes":{tax id: {amount,
- * base}}} as emu_sale's recompute gathered it. */
-void emu_account_recompute(struct emu *db, json_t *moves);
+ * base}}} as emu_sale's recompute gathered it; only (NULL = every move):
+ * the moves to derive. */
+void emu_account_recompute(struct emu *db, json_t *moves,
+			   const struct emu_idset *only);
 
 #endif

@@ -119,6 +119,8 @@ enum err_code emu_new(const char *profile_path, const char *seed_path,
 		i++;
 	}
 	db->state = json_pack("{s:{},s:{}}", "models", "sequences");
+	db->dirty = json_object();
+	db->recompute_all = true;
 	bind_models(db);
 	rc = load_seed(db, seed, e);
 out:
@@ -136,6 +138,7 @@ void emu_free(struct emu *db)
 	if (!db)
 		return;
 	json_decref(db->state);
+	json_decref(db->dirty);
 	json_decref(db->profile_doc);
 	free(db->models);
 	free(db);
@@ -194,11 +197,14 @@ json_t *emu_rec(const struct emu_model *m, int64_t id)
 	return i < 0 ? NULL : json_array_get(emu_recs(m), (size_t)i);
 }
 
+static void note_dirty(const struct emu_model *m, int64_t id, json_t *old);
+
 json_t *emu_rec_new(struct emu_model *m)
 {
 	json_int_t id = json_integer_value(json_object_get(m->st, "next_id"));
 	json_t *r = json_pack("{s:I}", "id", id);
 
+	note_dirty(m, id, json_null());
 	json_object_set_new(m->st, "next_id", json_integer(id + 1));
 	json_array_append_new(emu_recs(m), r);
 	return r;
@@ -208,8 +214,10 @@ void emu_rec_remove(struct emu_model *m, int64_t id)
 {
 	ssize_t i = find_idx(m, id);
 
-	if (i >= 0)
-		json_array_remove(emu_recs(m), (size_t)i);
+	if (i < 0)
+		return;
+	note_dirty(m, id, json_copy(json_array_get(emu_recs(m), (size_t)i)));
+	json_array_remove(emu_recs(m), (size_t)i);
 }
 
 json_t *emu_rec_of(struct emu *db, const char *model, int64_t id)
@@ -369,6 +377,7 @@ enum err_code emu_seq_next(struct emu *db, const char *code, char *out,
 
 struct txn {
 	bool on;
+	struct emu *db;
 	json_t *lists;     /* model -> [records array copy, next_id] */
 	json_t *touched;   /* "%p" of a record -> [record, its old content] */
 	json_t *sequences; /* deep copy */
@@ -376,16 +385,118 @@ struct txn {
 
 static struct txn txn;   /* one at a time: calls run under main.c's state lock */
 
+/* Steals old. Only the first note of a record counts: it holds the content
+ * before the transaction (or null: created in it). */
+static void note_dirty(const struct emu_model *m, int64_t id, json_t *old)
+{
+	json_t *per;
+	char key[24];
+
+	if (!txn.on) {
+		json_decref(old);
+		return;
+	}
+	per = json_object_get(txn.db->dirty, m->name);
+	if (!per) {
+		per = json_object();
+		json_object_set_new(txn.db->dirty, m->name, per);
+	}
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	if (json_object_get(per, key))
+		json_decref(old);
+	else
+		json_object_set_new(per, key, old);
+}
+
+/* The model that holds rec (a stored record), or NULL (an aggregate or
+ * other scratch object that goes through the setters). */
+static struct emu_model *model_of(struct emu *db, json_t *rec)
+{
+	json_t *id = json_object_get(rec, "id");
+	size_t i;
+
+	if (!json_is_integer(id))
+		return NULL;
+	for (i = 0; i < db->nmodels; i++)
+		if (emu_rec(&db->models[i], json_integer_value(id)) == rec)
+			return &db->models[i];
+	return NULL;
+}
+
 void emu_touch(json_t *rec)
 {
+	struct emu_model *m;
 	char key[32];
+	json_t *old;
 
 	if (!txn.on || !rec)
 		return;
 	snprintf(key, sizeof(key), "%p", (void *)rec);
 	if (json_object_get(txn.touched, key))
 		return;
-	json_object_set_new(txn.touched, key, json_pack("[O,o]", rec, json_copy(rec)));
+	old = json_copy(rec);
+	json_object_set_new(txn.touched, key, json_pack("[O,o]", rec, old));
+	m = model_of(txn.db, rec);
+	if (m)
+		note_dirty(m, json_integer_value(json_object_get(rec, "id")), json_incref(old));
+}
+
+json_t *emu_dirty(struct emu *db, const char *model)
+{
+	return json_object_get(db->dirty, model);
+}
+
+void emu_dirty_clear(struct emu *db)
+{
+	json_object_clear(db->dirty);
+	db->recompute_all = db->always_full;
+}
+
+void emu_idset_init(struct emu_idset *s, const struct emu_model *m)
+{
+	s->n = m ? json_integer_value(json_object_get(m->st, "next_id")) : 0;
+	s->on = calloc((size_t)(s->n > 0 ? s->n : 1), 1);
+	s->ids = calloc((size_t)(s->n > 0 ? s->n : 1), sizeof(*s->ids));
+	s->count = 0;
+	if (!s->on || !s->ids) {   /* out of memory: an empty set */
+		free(s->on);
+		free(s->ids);
+		s->on = NULL;
+		s->ids = NULL;
+		s->n = 0;
+	}
+}
+
+void emu_idset_add(struct emu_idset *s, int64_t id)
+{
+	if (id <= 0 || id >= s->n || s->on[id])
+		return;
+	s->on[id] = 1;
+	s->ids[s->count++] = id;
+}
+
+bool emu_idset_has(const struct emu_idset *s, int64_t id)
+{
+	return id > 0 && id < s->n && s->on[id];
+}
+
+int64_t emu_idset_next(const struct emu_idset *s, int64_t after)
+{
+	int64_t id;
+
+	if (!s->count)
+		return 0;
+	for (id = after + 1; id < s->n; id++)
+		if (s->on[id])
+			return id;
+	return 0;
+}
+
+void emu_idset_free(struct emu_idset *s)
+{
+	free(s->on);
+	free(s->ids);
+	memset(s, 0, sizeof(*s));
 }
 
 void emu_txn_begin(struct emu *db)
@@ -394,6 +505,7 @@ void emu_txn_begin(struct emu *db)
 	const char *name;
 
 	emu_txn_commit(db);
+	txn.db = db;
 	txn.lists = json_object();
 	txn.touched = json_object();
 	txn.sequences = json_deep_copy(json_object_get(db->state, "sequences"));

@@ -47,6 +47,15 @@ struct emu {
 	json_t *state;          /* owned: models' records, sequences */
 	struct emu_model *models;
 	size_t nmodels;
+	/* What the next recompute derives again: the records changed since
+	 * the last one (emu_dirty), or everything when recompute_all (set at
+	 * load; always when always_full, the emulator's --full-recompute). */
+	json_t *dirty;          /* owned: model -> {"<id>": old content | null} */
+	bool recompute_all;
+	bool always_full;
+	/* --check-recompute: after each partial recompute, derive everything
+	 * again and log "recompute mismatch" where the two differ */
+	bool check_recompute;
 };
 
 /* Load the profile document and the seed. On ERR_OK the caller owns *out
@@ -124,6 +133,30 @@ void emu_txn_rollback(struct emu *db);
  * and emu_set_default call it; any other in-place change of an existing
  * record must call it first. A no-op outside a transaction. */
 void emu_touch(json_t *rec);
+
+/* Records of model created, changed or removed since the last
+ * emu_dirty_clear, noted during transactions: {"<id>": the content before
+ * its first change (a removed record: its last content), or null for a
+ * record created}. Borrowed, NULL when none. */
+json_t *emu_dirty(struct emu *db, const char *model);
+/* After a recompute: nothing is dirty, recompute_all = always_full. */
+void emu_dirty_clear(struct emu *db);
+
+/* A set of record ids of one model (below its next id), with the order
+ * they came in: cheap membership tests over a whole model. */
+struct emu_idset {
+	unsigned char *on;
+	int64_t n;
+	int64_t *ids;
+	size_t count;
+};
+void emu_idset_init(struct emu_idset *s, const struct emu_model *m);
+void emu_idset_add(struct emu_idset *s, int64_t id);
+bool emu_idset_has(const struct emu_idset *s, int64_t id);
+void emu_idset_free(struct emu_idset *s);
+/* The smallest id in the set above after (0 to start), or 0 past the end:
+ * ascending id, the order of a model's records. */
+int64_t emu_idset_next(const struct emu_idset *s, int64_t after);
 
 /* The profile's data for key ("views", "actions", "version"). Borrowed. */
 json_t *emu_profile_get(struct emu *db, const char *key);

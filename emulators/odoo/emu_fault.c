@@ -21,6 +21,8 @@ struct emu_fault {
 	json_t *costs;   /* owned */
 	json_t *rules;   /* owned; each rule keeps its "__seen" count */
 	json_t *calls;   /* owned: key -> counters */
+	json_t *clients; /* owned: User-Agent -> counters */
+	double busy_ms;  /* every client's busy_ms */
 };
 
 enum err_code emu_fault_new(unsigned capacity, double scale,
@@ -37,6 +39,7 @@ enum err_code emu_fault_new(unsigned capacity, double scale,
 	f->costs = json_object();
 	f->rules = json_array();
 	f->calls = json_object();
+	f->clients = json_object();
 	*out = f;
 	return ERR_OK;
 }
@@ -48,6 +51,7 @@ void emu_fault_free(struct emu_fault *f)
 	json_decref(f->costs);
 	json_decref(f->rules);
 	json_decref(f->calls);
+	json_decref(f->clients);
 	pthread_cond_destroy(&f->free_worker);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
@@ -228,8 +232,28 @@ void emu_fault_plan(struct emu_fault *f, const char *body, size_t len,
 	describe(body, len, p, model, sizeof(model), method, sizeof(method));
 	pthread_mutex_lock(&f->mu);
 	apply_rules(f, model, method, p);
-	p->delay_ms += (int64_t)llround(call_cost(f, p->key, p->records));
+	p->modelled_ms = (int64_t)llround(call_cost(f, p->key, p->records));
+	p->delay_ms += p->modelled_ms;
 	pthread_mutex_unlock(&f->mu);
+}
+
+void emu_fault_plan_client(struct emu_fault_plan *p, const char *user_agent)
+{
+	snprintf(p->client, sizeof(p->client), "%s", user_agent ? user_agent : "");
+}
+
+/* The client's counters (under f->mu). Borrowed. */
+static json_t *client_stats(struct emu_fault *f, const struct emu_fault_plan *p)
+{
+	json_t *c = json_object_get(f->clients, p->client);
+
+	if (!c) {
+		c = json_pack("{s:i,s:i,s:i,s:f,s:f,s:f}", "calls", 0, "in_flight", 0,
+			      "max_in_flight", 0, "busy_ms", 0.0, "modelled_ms", 0.0,
+			      "queued_ms", 0.0);
+		json_object_set_new(f->clients, p->client, c);
+	}
+	return c;
 }
 
 bool emu_fault_may_wait(const struct emu_fault *f,
@@ -241,8 +265,17 @@ bool emu_fault_may_wait(const struct emu_fault *f,
 void emu_fault_enter(struct emu_fault *f, struct emu_fault_plan *p)
 {
 	int64_t t;
+	json_int_t n;
+	json_t *c;
 
 	pthread_mutex_lock(&f->mu);
+	/* in flight for its client from arrival: a queued call is one the
+	 * client is waiting on */
+	c = client_stats(f, p);
+	n = json_integer_value(json_object_get(c, "in_flight")) + 1;
+	json_object_set_new(c, "in_flight", json_integer(n));
+	if (n > json_integer_value(json_object_get(c, "max_in_flight")))
+		json_object_set_new(c, "max_in_flight", json_integer(n));
 	/* Odoo's worker pool: beyond capacity, a call waits for a free worker */
 	while (f->capacity && f->running >= f->capacity)
 		pthread_cond_wait(&f->free_worker, &f->mu);
@@ -287,6 +320,13 @@ void emu_fault_end(struct emu_fault *f, const struct emu_fault_plan *p)
 	count_int(c, "faults", p->kind != EMU_FAULT_NONE ? 1 : 0);
 	if (ms > json_number_value(json_object_get(c, "max_ms")))
 		json_object_set_new(c, "max_ms", json_real(ms));
+	c = client_stats(f, p);
+	count_int(c, "calls", 1);
+	count_int(c, "in_flight", -1);
+	count(c, "busy_ms", ms - (double)p->queued_ms);
+	count(c, "modelled_ms", (double)p->modelled_ms);
+	count(c, "queued_ms", (double)p->queued_ms);
+	f->busy_ms += ms - (double)p->queued_ms;
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -299,6 +339,8 @@ json_t *emu_fault_stats(struct emu_fault *f)
 			"in_flight", (int)f->running, "max_in_flight", (int)f->max_running,
 			"capacity", (int)f->capacity, "cost_scale", f->scale);
 	json_object_set_new(out, "calls", json_deep_copy(f->calls));
+	json_object_set_new(out, "busy_ms", json_real(f->busy_ms));
+	json_object_set_new(out, "clients", json_deep_copy(f->clients));
 	pthread_mutex_unlock(&f->mu);
 	return out;
 }

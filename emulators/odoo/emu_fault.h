@@ -34,6 +34,8 @@ struct emu_fault_plan {
 	int64_t queued_ms;       /* time waiting for a worker */
 	char key[264];           /* "model/method" or "common/method" */
 	long records;
+	int64_t modelled_ms;     /* of delay_ms, the cost model's share */
+	char client[128];        /* the caller's User-Agent ("" = none) */
 };
 
 /* capacity: calls running at once (0 = unlimited); scale multiplies the
@@ -67,9 +69,16 @@ void emu_fault_enter(struct emu_fault *f, struct emu_fault_plan *p);
 /* After the call: free the worker, count the call. */
 void emu_fault_end(struct emu_fault *f, const struct emu_fault_plan *p);
 
+/* Name the caller (its User-Agent, or NULL) in the plan, for the
+ * per-client statistics. Call after emu_fault_plan, before enter. */
+void emu_fault_plan_client(struct emu_fault_plan *p, const char *user_agent);
+
 /* {"calls": {"model/method": {count, records, total_ms, max_ms,
- * queued_ms, faults}}, "in_flight", "max_in_flight", "capacity"}. New
- * reference. */
+ * queued_ms, faults}}, "in_flight", "max_in_flight", "capacity",
+ * "cost_scale", "busy_ms", "clients": {"<User-Agent>": {calls, in_flight,
+ * max_in_flight, busy_ms, modelled_ms, queued_ms}}}. busy_ms is the Odoo
+ * time the calls took: the cost model's sleep, latency faults and the real
+ * handling, queueing for a worker left out. New reference. */
 json_t *emu_fault_stats(struct emu_fault *f);
 
 #endif

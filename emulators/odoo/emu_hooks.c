@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "util/log.h"
+
 #include "emu_account.h"
 #include "emu_orm.h"
 #include "emu_sale.h"
@@ -48,8 +50,54 @@ const char *emu_hook_display(struct emu *db, struct emu_model *m, json_t *rec,
 	return s ? s : emu_sale_display(db, m, rec, out, len);
 }
 
+/* Log the first record whose content differs between was and now. */
+static void log_mismatch(struct emu *db, json_t *was)
+{
+	size_t i, j;
+
+	for (i = 0; i < db->nmodels; i++) {
+		struct emu_model *m = &db->models[i];
+		json_t *before = json_object_get(json_object_get(json_object_get(was, "models"),
+								 m->name), "records");
+		json_t *r;
+
+		json_array_foreach(emu_recs(m), j, r) {
+			json_t *b = json_array_get(before, j);
+			const char *k;
+			json_t *v;
+
+			if (json_equal(b, r))
+				continue;
+			json_object_foreach(r, k, v)
+				if (!json_equal(v, json_object_get(b, k)))
+					break;
+			log_err("recompute mismatch: %s id %lld field %s", m->name,
+				(long long)emu_m2o(r, "id"), k ? k : "(records)");
+			return;
+		}
+		if (json_array_size(before) != json_array_size(emu_recs(m))) {
+			log_err("recompute mismatch: %s record count", m->name);
+			return;
+		}
+	}
+	log_err("recompute mismatch: sequences or next ids");
+}
+
 void emu_hook_recompute(struct emu *db)
 {
+	bool partial = !db->recompute_all;
+
 	emu_stock_recompute(db);
 	emu_sale_recompute(db);
+	if (db->check_recompute && partial) {
+		json_t *was = json_deep_copy(db->state);
+
+		db->recompute_all = true;
+		emu_stock_recompute(db);
+		emu_sale_recompute(db);
+		if (!json_equal(was, db->state))
+			log_mismatch(db, was);
+		json_decref(was);
+	}
+	emu_dirty_clear(db);
 }

@@ -27,7 +27,9 @@ MUST_CHECK enum err_code emu_hook_unlink(struct emu *db, struct emu_model *m,
 /* A model-specific display_name, or NULL for the default (name). */
 const char *emu_hook_display(struct emu *db, struct emu_model *m,
 			     json_t *rec, char *out, size_t len);
-/* Recompute the stored computed fields of every model. */
+/* Recompute the stored computed fields the records changed since the last
+ * recompute reach (all of them after load, or with --full-recompute), then
+ * forget those changes. */
 void emu_hook_recompute(struct emu *db);
 
 #endif

@@ -360,8 +360,8 @@ enum err_code emu_sale_hook_unlink(struct emu *db, struct emu_model *m,
 		while (i < json_array_size(emu_recs(lm))) {
 			json_t *l = json_array_get(emu_recs(lm), i);
 
-			if (emu_m2o(l, "move_id") == id)
-				json_array_remove(emu_recs(lm), i);
+			if (emu_m2o(l, "move_id") == id)   /* noted: its sale lines change */
+				emu_rec_remove(lm, emu_m2o(l, "id"));
 			else
 				i++;
 		}
@@ -458,7 +458,8 @@ static const char *loc_usage(struct emu *db, int64_t id)
 
 /* qty_delivered: done outgoing moves add, done returns with to_refund take
  * away (g.sol_after_return). */
-static void index_deliveries(struct emu *db, json_t *sols)
+static void index_deliveries(struct emu *db, json_t *sols,
+			     const struct emu_idset *only)
 {
 	struct emu_model *mm = emu_model(db, "stock.move");
 	json_t *mv;
@@ -467,7 +468,8 @@ static void index_deliveries(struct emu *db, json_t *sols)
 	json_array_foreach(emu_recs(mm), i, mv) {
 		int64_t sol = emu_m2o(mv, "sale_line_id");
 
-		if (!sol || strcmp(emu_str(mv, "state"), "done") != 0)
+		if (!sol || (only && !emu_idset_has(only, sol)) ||
+		    strcmp(emu_str(mv, "state"), "done") != 0)
 			continue;
 		if (strcmp(loc_usage(db, emu_m2o(mv, "location_dest_id")), "customer") == 0)
 			agg_add(agg(sols, sol), "delivered", emu_num(mv, "quantity"));
@@ -480,21 +482,49 @@ static void index_deliveries(struct emu *db, json_t *sols)
 /* Invoice lines: their amounts, their moves' totals, and per sale line the
  * lines and qty_invoiced, which counts draft and posted invoices, credit
  * notes negatively (j.sol_with_draft shows drafts count). */
-static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols)
+static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols,
+				const struct emu_idset *only_moves,
+				const struct emu_idset *only_sols)
 {
 	struct emu_model *lm = emu_model(db, "account.move.line");
+	struct emu_model *am = emu_model(db, "account.move");
 	json_t *l;
 	size_t i;
 
 	json_array_foreach(emu_recs(lm), i, l) {
-		json_t *mv = emu_rec_of(db, "account.move", emu_m2o(l, "move_id"));
-		bool product = strcmp(emu_str(l, "display_type"), "product") == 0;
-		bool counts = mv && product && strcmp(emu_str(mv, "state"), "cancel") != 0;
-		double sign = strcmp(emu_str(mv, "move_type"), "out_refund") == 0 ? -1.0 : 1.0;
-		json_t *v;
+		int64_t mid = emu_m2o(l, "move_id");
+		bool mine = !only_moves || emu_idset_has(only_moves, mid);
+		json_t *links = json_object_get(l, "sale_line_ids");
+		json_t *mv, *v;
+		bool product, counts;
+		double sign;
 		size_t j;
 
+		if (!mine) {   /* only its sale lines may need it */
+			json_array_foreach(links, j, v)
+				if (emu_idset_has(only_sols, json_integer_value(v)))
+					break;
+			if (j == json_array_size(links))
+				continue;
+		}
+		mv = mid ? emu_rec(am, mid) : NULL;
 		if (!mv)
+			continue;
+		product = strcmp(emu_str(l, "display_type"), "product") == 0;
+		counts = product && strcmp(emu_str(mv, "state"), "cancel") != 0;
+		sign = strcmp(emu_str(mv, "move_type"), "out_refund") == 0 ? -1.0 : 1.0;
+		json_array_foreach(links, j, v) {
+			json_t *a;
+
+			if (only_sols && !emu_idset_has(only_sols, json_integer_value(v)))
+				continue;
+			a = agg(sols, json_integer_value(v));
+			agg_push(a, "lines", json_object_get(l, "id"));
+			agg_push(a, "moves", json_object_get(mv, "id"));
+			if (counts)
+				agg_add(a, "invoiced", sign * emu_num(l, "quantity"));
+		}
+		if (!mine)
 			continue;
 		emu_set_str(l, "parent_state", emu_str(mv, "state"));
 		if (strcmp(emu_str(l, "display_type"), "tax") == 0) {
@@ -524,14 +554,6 @@ static void index_invoice_lines(struct emu *db, json_t *moves, json_t *sols)
 			agg_add(a, "untaxed", emu_num(l, "price_subtotal"));
 			agg_add(a, "total", emu_num(l, "price_total"));
 			agg_push(a, "lines", json_object_get(l, "id"));
-		}
-		json_array_foreach(json_object_get(l, "sale_line_ids"), j, v) {
-			json_t *a = agg(sols, json_integer_value(v));
-
-			agg_push(a, "lines", json_object_get(l, "id"));
-			agg_push(a, "moves", json_object_get(mv, "id"));
-			if (counts)
-				agg_add(a, "invoiced", sign * emu_num(l, "quantity"));
 		}
 	}
 }
@@ -676,6 +698,110 @@ static void recompute_order(struct emu *db, json_t *o, json_t *a)
 	emu_set_json(o, "invoice_ids", order_invoices(json_object_get(a, "moves")));
 }
 
+/* The dirty records' ids (and, when f is not NULL, the ids their old and
+ * current content name in many2one f) into set. */
+static void dirty_ids(struct emu *db, const char *model, struct emu_idset *set,
+		      const char *f, struct emu_idset *refs)
+{
+	struct emu_model *m = emu_model(db, model);
+	json_t *old;
+	const char *k;
+
+	json_object_foreach(emu_dirty(db, model), k, old) {
+		int64_t id = strtoll(k, NULL, 10);
+		json_t *cur = emu_rec(m, id);
+
+		if (set)
+			emu_idset_add(set, id);
+		if (f) {
+			emu_idset_add(refs, emu_m2o(old, f));
+			emu_idset_add(refs, emu_m2o(cur, f));
+		}
+	}
+}
+
+static void add_all(struct emu_idset *set, json_t *ids)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(ids, i, v)
+		emu_idset_add(set, json_integer_value(v));
+}
+
+static void add_counterparts(struct emu_idset *set, json_t *mv)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(mv, "__rec"), i, r)
+		emu_idset_add(set, emu_m2o(r, "move"));
+}
+
+/* Whether a change reaches every record: products, taxes, currencies and
+ * locations feed every line. */
+static bool needs_full(struct emu *db)
+{
+	static const char *const all[] = { "product.product", "product.template",
+		"account.tax", "res.currency", "stock.location", "uom.uom" };
+	size_t i;
+
+	if (db->recompute_all)
+		return true;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (json_object_size(emu_dirty(db, all[i])))
+			return true;
+	return false;
+}
+
+/* The records a recompute must derive again after the dirty ones changed:
+ * invoices/credit notes (am) whose lines or counterparts changed, sale
+ * lines (sols) whose deliveries, invoice lines, invoices or order changed,
+ * and orders (orders) with any such line, whose lines all count. */
+static void affected(struct emu *db, struct emu_idset *am, struct emu_idset *sols,
+		     struct emu_idset *orders)
+{
+	struct emu_model *mm = emu_model(db, "account.move");
+	struct emu_model *lm = emu_model(db, "account.move.line");
+	struct emu_model *sm = emu_model(db, "sale.order.line");
+	json_t *old, *l;
+	const char *k;
+	size_t i, n;
+
+	dirty_ids(db, "account.move", am, NULL, NULL);
+	json_object_foreach(emu_dirty(db, "account.move.line"), k, old) {
+		json_t *cur = emu_rec(lm, strtoll(k, NULL, 10));
+
+		emu_idset_add(am, emu_m2o(old, "move_id"));
+		emu_idset_add(am, emu_m2o(cur, "move_id"));
+		add_all(sols, json_object_get(old, "sale_line_ids"));
+		add_all(sols, json_object_get(cur, "sale_line_ids"));
+	}
+	/* a move's payment_state reads its counterpart's residual */
+	n = am->count;
+	for (i = 0; i < n; i++) {
+		add_counterparts(am, emu_rec(mm, am->ids[i]));
+	}
+	json_object_foreach(emu_dirty(db, "account.move"), k, old)
+		add_counterparts(am, old);
+	if (am->count)
+		json_array_foreach(emu_recs(lm), i, l)
+			if (emu_idset_has(am, emu_m2o(l, "move_id")))
+				add_all(sols, json_object_get(l, "sale_line_ids"));
+	dirty_ids(db, "stock.move", NULL, "sale_line_id", sols);
+	dirty_ids(db, "sale.order.line", sols, "order_id", orders);
+	dirty_ids(db, "sale.order", orders, NULL, NULL);
+	for (i = 0; i < sols->count; i++)
+		emu_idset_add(orders, emu_m2o(emu_rec(sm, sols->ids[i]), "order_id"));
+	if (orders->count)
+		json_array_foreach(emu_recs(sm), i, l)
+			if (emu_idset_has(orders, emu_m2o(l, "order_id")))
+				emu_idset_add(sols, emu_m2o(l, "id"));
+}
+
+/* Every stored computed field of the sale and account models, or (unless
+ * needs_full) only those the dirty records reach: the same values, at the
+ * cost of what changed rather than of the database. */
 void emu_sale_recompute(struct emu *db)
 {
 	struct emu_model *pm = emu_model(db, "product.product");
@@ -683,8 +809,11 @@ void emu_sale_recompute(struct emu *db)
 	struct emu_model *lm = emu_model(db, "sale.order.line");
 	struct emu_model *om = emu_model(db, "sale.order");
 	json_t *moves = json_object(), *sols = json_object(), *orders = json_object();
+	struct emu_idset am, as, ao;
+	bool full = needs_full(db);
 	json_t *r;
 	size_t i;
+	int64_t id;
 
 	recompute_currencies(db);
 	json_array_foreach(emu_recs(pm), i, r) {
@@ -698,13 +827,32 @@ void emu_sale_recompute(struct emu *db)
 		json_array_foreach(emu_recs(tm), i, r)
 			emu_set_bool(r, "price_include",
 				     strcmp(emu_str(r, "price_include_override"), "tax_included") == 0);
-	index_deliveries(db, sols);
-	index_invoice_lines(db, moves, sols);
-	emu_account_recompute(db, moves);
-	json_array_foreach(emu_recs(lm), i, r)
-		recompute_sol(db, r, agg(sols, json_integer_value(json_object_get(r, "id"))), orders);
-	json_array_foreach(emu_recs(om), i, r)
-		recompute_order(db, r, agg(orders, json_integer_value(json_object_get(r, "id"))));
+	emu_idset_init(&am, emu_model(db, "account.move"));
+	emu_idset_init(&as, lm);
+	emu_idset_init(&ao, om);
+	if (!full)
+		affected(db, &am, &as, &ao);
+	if (full || as.count)
+		index_deliveries(db, sols, full ? NULL : &as);
+	if (full || as.count || am.count)
+		index_invoice_lines(db, moves, sols, full ? NULL : &am, full ? NULL : &as);
+	emu_account_recompute(db, moves, full ? NULL : &am);
+	if (full) {
+		json_array_foreach(emu_recs(lm), i, r)
+			recompute_sol(db, r, agg(sols, emu_m2o(r, "id")), orders);
+		json_array_foreach(emu_recs(om), i, r)
+			recompute_order(db, r, agg(orders, emu_m2o(r, "id")));
+	} else {   /* ascending id, as the full pass goes */
+		for (id = emu_idset_next(&as, 0); id; id = emu_idset_next(&as, id))
+			if ((r = emu_rec(lm, id)))
+				recompute_sol(db, r, agg(sols, id), orders);
+		for (id = emu_idset_next(&ao, 0); id; id = emu_idset_next(&ao, id))
+			if ((r = emu_rec(om, id)))
+				recompute_order(db, r, agg(orders, id));
+	}
+	emu_idset_free(&am);
+	emu_idset_free(&as);
+	emu_idset_free(&ao);
 	json_decref(moves);
 	json_decref(sols);
 	json_decref(orders);

@@ -1037,33 +1037,84 @@ static void location_complete_name(struct emu *db, json_t *loc, int depth)
 	emu_set_str(loc, "complete_name", buf);
 }
 
+/* Every stored computed field of the stock models, or, when only the
+ * records of pickings and moves changed, only what those reach: their
+ * pickings' type code and return count (and the count of the pickings
+ * they return), their move lines' state. */
 void emu_stock_recompute(struct emu *db)
 {
 	struct emu_model *lm = emu_model(db, "stock.location");
 	struct emu_model *pm = emu_model(db, "stock.picking");
 	struct emu_model *mlm = emu_model(db, "stock.move.line");
-	json_t *r;
+	bool full = db->recompute_all || json_object_size(emu_dirty(db, "stock.location")) ||
+		    json_object_size(emu_dirty(db, "stock.picking.type"));
+	struct emu_idset picks, moves, lines;
+	json_t *r, *old;
+	const char *k;
 	size_t i;
 
 	json_array_foreach(emu_recs(lm), i, r)
 		location_complete_name(db, r, 0);
-	json_array_foreach(emu_recs(pm), i, r) {
-		json_t *type = emu_rec_of(db, "stock.picking.type", emu_m2o(r, "picking_type_id"));
+	emu_idset_init(&picks, pm);
+	emu_idset_init(&moves, emu_model(db, "stock.move"));
+	emu_idset_init(&lines, mlm);
+	/* a dirty picking's own type code; the return count of the pickings
+	 * a picking returns changes only when its return_id does (or it comes
+	 * or goes) */
+	json_object_foreach(emu_dirty(db, "stock.picking"), k, old) {
+		json_t *cur = emu_rec(pm, strtoll(k, NULL, 10)), *type;
+		int64_t was = emu_m2o(old, "return_id"), is = emu_m2o(cur, "return_id");
 
-		emu_set_str(r, "picking_type_code", emu_str(type, "code"));
+		if (!full && cur) {
+			type = emu_rec_of(db, "stock.picking.type", emu_m2o(cur, "picking_type_id"));
+			emu_set_str(cur, "picking_type_code", emu_str(type, "code"));
+			if (json_is_null(old))   /* new: nothing returns it yet */
+				emu_set_int(cur, "return_count", 0);
+		}
+		if (was == is && cur && !json_is_null(old))
+			continue;
+		emu_idset_add(&picks, was);
+		emu_idset_add(&picks, is);
+	}
+	json_object_foreach(emu_dirty(db, "stock.move"), k, old)
+		emu_idset_add(&moves, strtoll(k, NULL, 10));
+	json_object_foreach(emu_dirty(db, "stock.move.line"), k, old)
+		emu_idset_add(&lines, strtoll(k, NULL, 10));
+	if (!full && !picks.count)
+		goto lines;
+	json_array_foreach(emu_recs(pm), i, r) {
+		json_t *type;
+
+		if (!full && !emu_idset_has(&picks, emu_m2o(r, "id")))
+			continue;
+		if (full) {
+			type = emu_rec_of(db, "stock.picking.type", emu_m2o(r, "picking_type_id"));
+			emu_set_str(r, "picking_type_code", emu_str(type, "code"));
+		}
 		emu_set_int(r, "return_count", 0);
 	}
 	json_array_foreach(emu_recs(pm), i, r) {
 		json_t *orig = emu_rec(pm, emu_m2o(r, "return_id"));
 
-		if (orig)
+		if (orig && (full || emu_idset_has(&picks, emu_m2o(orig, "id"))))
 			emu_set_int(orig, "return_count", json_integer_value(
 				json_object_get(orig, "return_count")) + 1);
 	}
+lines:
+	if (!full && !moves.count && !lines.count)
+		goto out;
 	json_array_foreach(emu_recs(mlm), i, r) {
-		json_t *mv = emu_rec_of(db, "stock.move", emu_m2o(r, "move_id"));
+		json_t *mv;
 
+		if (!full && !emu_idset_has(&lines, emu_m2o(r, "id")) &&
+		    !emu_idset_has(&moves, emu_m2o(r, "move_id")))
+			continue;
+		mv = emu_rec_of(db, "stock.move", emu_m2o(r, "move_id"));
 		if (mv)
 			emu_set_str(r, "state", emu_str(mv, "state"));
 	}
+out:
+	emu_idset_free(&picks);
+	emu_idset_free(&moves);
+	emu_idset_free(&lines);
 }

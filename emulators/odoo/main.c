@@ -54,6 +54,10 @@ static const char usage[] =
 	"                       \"method\":\"action_post\",\"kind\":\"reply_lost\",\"times\":1}'\n"
 	"                       (repeatable; POST /emu/faults replaces them, GET\n"
 	"                       /emu/stats counts and times every call)\n"
+	"  --full-recompute     derive every computed field after each call that\n"
+	"                       writes (the old way; default: only what it touched)\n"
+	"  --check-recompute    after each call that writes, also derive everything\n"
+	"                       and log 'recompute mismatch' where it differs (tests)\n"
 	"  --verbose            log every request at debug level\n"
 	"  --help               this text\n";
 
@@ -73,6 +77,8 @@ struct opts {
 	const char *dump;
 	int64_t port;
 	bool verbose;
+	bool full_recompute;
+	bool check_recompute;
 };
 
 struct emu_server {
@@ -161,6 +167,7 @@ static void on_jsonrpc(const struct http_request *req,
 		return;
 	}
 	emu_fault_plan(s->faults, body, len, &j->plan);
+	emu_fault_plan_client(&j->plan, http_request_header(req, "User-Agent"));
 	pthread_mutex_lock(&s->jobs_mu);
 	if (emu_fault_may_wait(s->faults, &j->plan) && !s->stopping) {
 		j->s = s;
@@ -254,6 +261,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			exit(0);
 		} else if (strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
+			continue;
+		} else if (strcmp(a, "--full-recompute") == 0) {
+			o->full_recompute = true;
+			continue;
+		} else if (strcmp(a, "--check-recompute") == 0) {
+			o->check_recompute = true;
 			continue;
 		}
 		if (!v) {
@@ -399,6 +412,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "odoo-emu: %s\n", e.msg);
 		return 1;
 	}
+	db->always_full = o.full_recompute;
+	db->check_recompute = o.check_recompute;
 	emu_hook_recompute(db);
 	server.db = db;
 	if (setup_faults(&o, &server.faults, &e) != ERR_OK) {

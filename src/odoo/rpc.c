@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "odoo/gate.h"
+#include "rb_version.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -257,7 +258,7 @@ enum err_code rpc_new(const struct rpc_opts *o, struct rpc **out,
 	}
 	curl_easy_setopt(r->curl, CURLOPT_URL, r->endpoint);
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->headers);
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "returnbridge");
+	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "returnbridge/" RB_VERSION);
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS,

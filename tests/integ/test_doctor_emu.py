@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "odoo"))
 from odoo_emu import Emulator  # noqa: E402
-from test_batch import find, ok  # noqa: E402
+from odoo_scenario import find, ok  # noqa: E402
 
 from conftest import RB_BIN  # noqa: E402
 

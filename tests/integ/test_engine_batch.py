@@ -12,9 +12,8 @@ import pytest
 from conftest import BASE_CONFIG, Daemon  # noqa: E402
 from test_engine import (CREDITED, TRACK, emu_calls, engine_config, notification, ours,  # noqa: E402
                          post_faults, state, status, wait_for, warehouse_validates)
-from test_batch import find, make_order  # noqa: E402
+from odoo_scenario import find, make_order, setup_scenario  # noqa: E402
 from odoo_emu import Emulator  # noqa: E402
-from test_emu import setup_scenario  # noqa: E402
 
 INTAKE_ONLY = BASE_CONFIG + """
 [webhook.tracking]

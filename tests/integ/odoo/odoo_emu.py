@@ -16,7 +16,7 @@ PROFILES = os.path.join(ROOT, "emulators", "odoo", "profiles")
 class Emulator:
     """A running odoo-emu and a JSON-RPC client for it."""
 
-    def __init__(self, profile, tmpdir, seed=None, args=()):
+    def __init__(self, profile, tmpdir, seed=None, args=(), user_agent=None):
         self.profile = profile
         self.seed = seed or os.path.join(DATA, "odoo", "seed-%s.json" % profile)
         self.dump_path = os.path.join(tmpdir, "dump-%s.json" % profile)
@@ -25,6 +25,12 @@ class Emulator:
         self.port = None
         self.next_id = 1000
         self.args = list(args)   # extra command-line options (faults, costs)
+        # ODOO_EMU_CHECK_RECOMPUTE=1 (the odoo-emu-recompute suite): every
+        # partial recompute is checked against a full one; stop() fails on
+        # a difference
+        if os.environ.get("ODOO_EMU_CHECK_RECOMPUTE") == "1":
+            self.args.append("--check-recompute")
+        self.user_agent = user_agent   # None: urllib's own "Python-urllib/3.x"
 
     def start(self):
         self.log = open(self.log_path, "w")
@@ -52,12 +58,15 @@ class Emulator:
         with open(self.log_path) as f:
             log = f.read()
         assert rc == 0, "odoo-emu exited %s; its log:\n%s" % (rc, log)
+        assert "recompute mismatch" not in log, log
 
-    def post(self, body):
+    def post(self, body, user_agent=None):
         data = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if user_agent or self.user_agent:
+            headers["User-Agent"] = user_agent or self.user_agent
         req = urllib.request.Request(
-            "http://127.0.0.1:%d/jsonrpc" % self.port, data=data,
-            headers={"Content-Type": "application/json"})
+            "http://127.0.0.1:%d/jsonrpc" % self.port, data=data, headers=headers)
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, json.loads(r.read())
 
@@ -70,6 +79,11 @@ class Emulator:
     def execute(self, model, method, *args, **kw):
         return self.call("object", "execute_kw", "rbtest", 2, "admin",
                          model, method, list(args), kw)
+
+    def stats(self):
+        with urllib.request.urlopen(
+                "http://127.0.0.1:%d/emu/stats" % self.port, timeout=10) as r:
+            return json.loads(r.read())
 
     def dump(self):
         with urllib.request.urlopen(

@@ -7,8 +7,7 @@ Then a credit note, a payment of the rest (account.payment.register, from
 Odoo's source) and a refund paid out."""
 import pytest
 
-from test_batch import find, ok
-from test_emu import setup_scenario
+from odoo_scenario import find, ok, setup_scenario
 
 
 @pytest.fixture

@@ -12,17 +12,12 @@ import pytest
 
 from odoo_emu import DATA
 from contract import Replay
-from test_emu import setup_scenario
+from odoo_scenario import find, make_order, ok, setup_scenario  # noqa: F401
 
 
 def batch_steps(profile):
     with open(os.path.join(DATA, "odoo-contract", profile, "batch.jsonl")) as f:
         return {s["step"]: s for s in map(json.loads, f)}
-
-
-def ok(resp):
-    assert "error" not in resp, resp["error"]["data"]["message"]
-    return resp.get("result")
 
 
 def same_error(profile, step, resp):
@@ -48,34 +43,6 @@ def same_shape(profile, step, records):
             if isinstance(want[k], list) and len(want[k]) == 2 and isinstance(want[k][1], str):
                 assert len(r[k]) == 2 and isinstance(r[k][0], int) and \
                     isinstance(r[k][1], str), (step, k, r[k])   # a many2one pair
-
-
-def find(emu, model, domain, **kw):
-    return ok(emu.execute(model, "search_read", domain, **kw))
-
-
-def make_order(emu, partner, lines):
-    """A confirmed, delivered, invoiced and posted order; lines are
-    (product id, qty, price, discount, tax ids)."""
-    so = ok(emu.execute("sale.order", "create", {
-        "partner_id": partner, "client_order_ref": "RB-BATCH",
-        "order_line": [[0, 0, {"product_id": p, "product_uom_qty": q, "price_unit": u,
-                               "discount": d, "tax_id": [[6, 0, t]]}]
-                       for p, q, u, d, t in lines]}))
-    ok(emu.execute("sale.order", "action_confirm", [so]))
-    pick = find(emu, "stock.picking", [["sale_id", "=", so]], fields=["id"])[0]["id"]
-    for mv in find(emu, "stock.move", [["picking_id", "=", pick]], fields=["product_uom_qty"]):
-        ok(emu.execute("stock.move", "write", [mv["id"]],
-                       {"quantity": mv["product_uom_qty"], "picked": True}))
-    assert ok(emu.execute("stock.picking", "button_validate", [pick],
-                          context={"skip_sms": True})) is True
-    wiz = ok(emu.execute("sale.advance.payment.inv", "create",
-                         {"advance_payment_method": "delivered"},
-                         context={"active_model": "sale.order", "active_ids": [so]}))
-    inv = ok(emu.execute("sale.advance.payment.inv", "create_invoices", [wiz],
-                         context={"active_model": "sale.order", "active_ids": [so]}))["res_id"]
-    assert ok(emu.execute("account.move", "action_post", [inv])) is False
-    return so, pick, inv
 
 
 @pytest.fixture

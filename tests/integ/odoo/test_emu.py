@@ -8,21 +8,12 @@ import subprocess
 import pytest
 
 from odoo_emu import DATA, EMU_BIN, Emulator
-from contract import Replay, load_steps
+from odoo_scenario import setup_scenario
 
 
 def err(resp):
     assert "error" in resp, resp
     return resp["error"]["data"]["name"], resp["error"]["data"]["message"]
-
-
-def setup_scenario(emu):
-    """Replay the recorded setup (and check it) so the scenario exists."""
-    r = Replay(emu.profile, emu)
-    for s in load_steps(emu.profile):
-        if s["step"].startswith("s."):
-            r.run(s)
-    return r
 
 
 def test_help_lists_every_option():

@@ -151,6 +151,34 @@ def test_without_capacity_calls_overlap(start):
     assert time.monotonic() - t < 0.6 and stats(emu)["max_in_flight"] == 3
 
 
+def test_stats_per_client_by_user_agent(start):
+    """Each User-Agent gets its calls, in-flight counts and busy time (the
+    cost model's sleep plus handling, queueing left out); urllib's default
+    agent is a client like any other."""
+    emu = start(*rule(model="res.partner", method="search_count", kind="latency", ms=200),
+                "--cost", "17", "--cost-scale", "0.1", "--capacity", "1")
+    version = {"jsonrpc": "2.0", "method": "call", "id": 1,
+               "params": {"service": "common", "method": "version", "args": []}}
+    threads = [threading.Thread(target=lambda: partners(emu, "x")) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    emu.post(version, user_agent="warehouse-sim")
+    emu.post(version, user_agent="warehouse-sim")
+    st = stats(emu)
+    ua = [k for k in st["clients"] if k.startswith("Python-urllib/3.")]
+    assert sorted(st["clients"]) == sorted(ua + ["warehouse-sim"]) and len(ua) == 1
+    py, wh = st["clients"][ua[0]], st["clients"]["warehouse-sim"]
+    assert (py["calls"], py["in_flight"], py["max_in_flight"]) == (2, 0, 2)
+    assert (wh["calls"], wh["in_flight"], wh["max_in_flight"]) == (2, 0, 1)
+    # 15 ms (cost 17's default) x 0.1 rounds to 2 ms a call; + 200 ms latency
+    assert py["modelled_ms"] == 4 and wh["modelled_ms"] == 4
+    assert 400 <= py["busy_ms"] < 600 and py["queued_ms"] >= 150
+    assert 4 <= wh["busy_ms"] < 100
+    assert st["busy_ms"] == pytest.approx(py["busy_ms"] + wh["busy_ms"])
+
+
 def test_faults_replaced_at_run_time_and_refused_when_bad(start):
     emu = start()
     body = json.dumps({"model": "res.partner", "method": "create", "kind": "http",
