@@ -42,6 +42,57 @@ void wr_set_int(json_t *o, const char *key, int64_t v)
 	json_object_set_new(o, key, json_integer(v));
 }
 
+enum err_code engine_outcomes(struct worker *wk, struct work *wo, json_t *outs, struct err *e)
+{
+	enum err_code rc = ERR_OK;
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(outs, i, o) {
+		rc = store_line_outcome(wk->st, wo->return_id,
+					(int)json_integer_value(json_array_get(o, 0)),
+					json_string_value(json_array_get(o, 1)), e);
+		if (rc != ERR_OK)
+			break;
+	}
+	return rc;
+}
+
+bool engine_acknowledged(const json_t *w, int64_t id)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(w, "foreign_ok"), i, v)
+		if (json_integer_value(v) == id)
+			return true;
+	return false;
+}
+
+enum err_code engine_read_pickings(struct worker *wk, struct work **wos, size_t n,
+				   struct ops_picking **out, size_t *nout, struct err *e)
+{
+	int64_t *ids;
+	size_t k = 0, max = 0, i, j;
+	enum err_code rc;
+	json_t *pk;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++)
+		max += json_array_size(json_object_get(wos[i]->w, "pickings"));
+	ids = calloc(max + 1, sizeof(*ids));
+	if (!ids)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		json_array_foreach(json_object_get(wos[i]->w, "pickings"), j, pk)
+			if (wr_int(pk, "id"))
+				ids[k++] = wr_int(pk, "id");
+	rc = ops_pickings_read(wk->odoo, ids, k, out, nout, e);
+	free(ids);
+	return rc;
+}
+
 void engine_test_crash(const char *point)
 {
 	const char *h = getenv("RETURNBRIDGE_TEST_ENGINE_CRASH");

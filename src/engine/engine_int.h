@@ -142,6 +142,20 @@ void engine_ref(const struct work *wo, size_t k, size_t n, char *out, size_t len
  * ours. */
 void engine_test_crash(const char *point);
 
+/* Store each [line_no, outcome] pair of outs as the line's outcome. */
+MUST_CHECK enum err_code engine_outcomes(struct worker *wk, struct work *wo, json_t *outs,
+					 struct err *e);
+
+/* Whether a person released the return over Odoo document id (a credit
+ * note, return or payment returnbridge did not make): "foreign_ok". */
+bool engine_acknowledged(const json_t *w, int64_t id);
+
+/* Every return picking (with an id) of the returns wos[0..n), read in one
+ * call. */
+MUST_CHECK enum err_code engine_read_pickings(struct worker *wk, struct work **wos, size_t n,
+					      struct ops_picking **out, size_t *nout,
+					      struct err *e);
+
 /* Working-record helpers: integer field (0 when absent), set one. */
 int64_t wr_int(const json_t *o, const char *key);
 void wr_set_int(json_t *o, const char *key, int64_t v);

@@ -338,23 +338,6 @@ static bool received_any(const struct work *wo)
 	return false;
 }
 
-static enum err_code store_outcomes(struct worker *wk, struct work *wo, json_t *outs,
-				    struct err *e)
-{
-	enum err_code rc = ERR_OK;
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(outs, i, o) {
-		rc = store_line_outcome(wk->st, wo->return_id,
-					(int)json_integer_value(json_array_get(o, 0)),
-					json_string_value(json_array_get(o, 1)), e);
-		if (rc != ERR_OK)
-			break;
-	}
-	return rc;
-}
-
 /* Our plan for each of a return's credit notes, into cs[*k..]; a hold
  * when nothing was received. The return's audit row says where every
  * number came from. */
@@ -393,7 +376,7 @@ static void plan_return(struct worker *wk, struct work *wo, struct crediting *cs
 		x[0] = (struct step_exc){ "refund_refused", "support", "" };
 		snprintf(x[0].message, sizeof(x[0].message), "return %s is not credited: the refund policy or a person refused every line received (returnbridge explain %s says who and why); tell the customer",
 			 wo->rid, wo->rid);
-		rc = store_outcomes(wk, wo, outcomes, &e);
+		rc = engine_outcomes(wk, wo, outcomes, &e);
 		if (rc == ERR_OK)
 			rc = engine_commit(wk, wo, RETFLOW_CLOSED, "closed",
 					   json_pack("{s:s}", "refund", "refused"), x, 1, &e);
@@ -720,7 +703,7 @@ static enum err_code conclude(struct worker *wk, struct work *wo, struct crediti
 		return rc;
 	}
 	if (rc == ERR_OK)
-		rc = store_outcomes(wk, wo, outcomes, e);
+		rc = engine_outcomes(wk, wo, outcomes, e);
 	if (rc == ERR_OK)
 		rc = engine_commit(wk, wo, RETFLOW_CREDITED, "credited",
 				   json_pack("{s:O,s:b}", "credit_notes", docs, "agree", nx == 0),

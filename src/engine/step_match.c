@@ -226,17 +226,6 @@ static size_t orders_of(struct worker *wk, const struct facts *f, const char *re
 
 /* The go-live guard: a return picking or credit note on the order that is
  * not ours. Returns a message, or NULL. */
-static bool acknowledged(const json_t *w, int64_t id)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(w, "foreign_ok"), i, v)
-		if (json_integer_value(v) == id)
-			return true;
-	return false;
-}
-
 /* The go-live guard: a return picking or credit note on the order that is
  * not ours and that no person has released the return over (foreign_ok).
  * Returns a message and remembers the document in foreign_seen, or NULL. */
@@ -247,7 +236,7 @@ static const char *foreign_document(const struct facts *f, const struct ops_orde
 
 	for (i = 0; i < f->nrp; i++) {
 		if (f->rp[i].sale_id == o->id && strcmp(f->rp[i].state, "cancel") != 0 &&
-		    !ours(f->rp[i].origin) && !acknowledged(w, f->rp[i].id)) {
+		    !ours(f->rp[i].origin) && !engine_acknowledged(w, f->rp[i].id)) {
 			json_object_set_new(w, "foreign_seen", json_pack("[I]", (json_int_t)f->rp[i].id));
 			snprintf(msg, len, "order %s already has return %s (origin \"%s\") that returnbridge did not make (by hand, before go-live, or another integration). Check whether it is this return; if it is, credit it by hand and cancel this return in returnbridge, else release the return",
 				 o->name, f->rp[i].name, f->rp[i].origin);
@@ -257,7 +246,7 @@ static const char *foreign_document(const struct facts *f, const struct ops_orde
 	for (i = 0; i < f->ncn; i++) {
 		if (strcmp(f->cn[i].invoice_origin, o->name) == 0 &&
 		    strcmp(f->cn[i].state, "cancel") != 0 && !ours(f->cn[i].ref) &&
-		    !acknowledged(w, f->cn[i].id)) {
+		    !engine_acknowledged(w, f->cn[i].id)) {
 			json_object_set_new(w, "foreign_seen", json_pack("[I]", (json_int_t)f->cn[i].id));
 			snprintf(msg, len, "order %s already has credit note %s (ref \"%s\") that returnbridge did not make. Check it does not credit this return before releasing it: a second credit would pay the customer twice",
 				 o->name, f->cn[i].name[0] ? f->cn[i].name : "(draft)", f->cn[i].ref);
@@ -567,23 +556,6 @@ static enum err_code cache_return_types(struct worker *wk, const int64_t *types,
 
 /* --- one return of the batch ------------------------------------------------- */
 
-static enum err_code store_outcomes(struct worker *wk, struct work *wo, json_t *outs,
-				    struct err *e)
-{
-	enum err_code rc = ERR_OK;
-	json_t *o;
-	size_t i;
-
-	json_array_foreach(outs, i, o) {
-		rc = store_line_outcome(wk->st, wo->return_id,
-					(int)json_integer_value(json_array_get(o, 0)),
-					json_string_value(json_array_get(o, 1)), e);
-		if (rc != ERR_OK)
-			break;
-	}
-	return rc;
-}
-
 /* The distinct values of an id field of the lines, ascending. */
 static size_t distinct_ids(json_t *lines, const char *key, int64_t *out, size_t max)
 {
@@ -660,7 +632,7 @@ static enum err_code match_one(struct worker *wk, struct facts *f, struct matchi
 	json_object_set_new(wo->w, "lines", json_incref(m->lines));
 	if (json_array_size(m->lines) == 0) {
 		snprintf(msg, sizeof(msg), "no line of the return can be returned (see the other exceptions)");
-		rc = store_outcomes(wk, wo, m->outcomes, e);
+		rc = engine_outcomes(wk, wo, m->outcomes, e);
 		if (rc == ERR_OK)
 			rc = hold_with(wk, wo, m, "nothing_to_return", "support", msg, e);
 		return rc;
@@ -781,7 +753,7 @@ static enum err_code finish_one(struct worker *wk, const struct facts *f,
 	rc = plan_documents(wk, wo, f, e);
 	if (rc != ERR_OK)
 		goto out;
-	rc = store_outcomes(wk, wo, mt->m.outcomes, e);
+	rc = engine_outcomes(wk, wo, mt->m.outcomes, e);
 	if (rc == ERR_OK)
 		rc = engine_commit(wk, wo, RETFLOW_MATCHED, "matched",
 				   json_pack("{s:s,s:I,s:O,s:O}", "order", mt->order->name,

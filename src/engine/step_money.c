@@ -25,17 +25,6 @@
 #include "odoo/ops.h"
 #include "util/log.h"
 
-static bool acknowledged(const struct work *wo, int64_t id)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(wo->w, "foreign_ok"), i, v)
-		if (json_integer_value(v) == id)
-			return true;
-	return false;
-}
-
 static const struct ops_invoice *move_of(const struct ops_money_on_orders *m, int64_t id)
 {
 	size_t i;
@@ -62,7 +51,7 @@ static int64_t premature(const struct work *wo, const struct ops_money_on_orders
 
 		if (strcmp(v->move_type, "out_refund") != 0 || strcmp(v->invoice_origin, name) != 0 ||
 		    strncmp(v->ref, OPS_REF_PREFIX, strlen(OPS_REF_PREFIX)) == 0 ||
-		    acknowledged(wo, v->id))
+		    engine_acknowledged(wo->w, v->id))
 			continue;
 		snprintf(msg, len, "credit note %s (ref \"%s\", %s) for order %s was made in Odoo, not by returnbridge, before this return was credited. Crediting it again would pay the customer twice: if it refunds this return, leave the return on hold and settle it by hand; if it is for something else, release the return",
 			 v->name[0] ? v->name : "(draft)", v->ref,
@@ -73,7 +62,7 @@ static int64_t premature(const struct work *wo, const struct ops_money_on_orders
 		const struct ops_out_payment *p = &m->payments[i];
 		const struct ops_invoice *v = p->move_id ? move_of(m, p->move_id) : NULL;
 
-		if (p->ours || acknowledged(wo, p->id))
+		if (p->ours || engine_acknowledged(wo->w, p->id))
 			continue;
 		if (v && name && strcmp(v->invoice_origin, name) == 0) {
 			snprintf(msg, len, "payment %s of %s to the customer, for order %s's %s, was made in Odoo before returnbridge credited this return. A credit would pay the customer twice: if it refunds this return, leave the return on hold and settle it by hand; else release the return",

@@ -289,10 +289,7 @@ void step_receipt(struct worker *wk, struct work **wos, size_t n)
 		goto out;
 	}
 	/* one read for every picking of every return waiting for the warehouse */
-	for (i = 0; i < n; i++)
-		json_array_foreach(json_object_get(wos[i]->w, "pickings"), j, pk)
-			ids[k++] = wr_int(pk, "id");
-	rc = ops_pickings_read(wk->odoo, ids, k, &p, &np, &e);
+	rc = engine_read_pickings(wk, wos, n, &p, &np, &e);
 	if (rc != ERR_OK) {
 		works_fail(wos, n, rc, &e);
 		goto out;

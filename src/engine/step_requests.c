@@ -188,26 +188,21 @@ static enum err_code decide(struct worker *wk, struct work *wo, const struct req
 static void cancel_in_odoo(struct worker *wk, struct work **wos, const struct req **rq,
 			   size_t n)
 {
-	int64_t *ids = NULL, *open = NULL;
+	int64_t *open = NULL;
 	struct ops_picking *p = NULL;
 	struct err e = ERR_INIT;
-	size_t np = 0, k = 0, no = 0, max = 0, i, j, q;
+	size_t np = 0, no = 0, max = 0, i, j, q;
 	enum err_code rc;
 	json_t *pk;
 
 	for (i = 0; i < n; i++)
 		max += json_array_size(json_object_get(wos[i]->w, "pickings"));
-	ids = calloc(max + 1, sizeof(*ids));
 	open = calloc(max + 1, sizeof(*open));
-	if (!ids || !open) {
+	if (!open) {
 		works_fail(wos, n, err_set(&e, ERR_NOMEM, "out of memory"), &e);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		json_array_foreach(json_object_get(wos[i]->w, "pickings"), j, pk)
-			if (wr_int(pk, "id"))
-				ids[k++] = wr_int(pk, "id");
-	rc = ops_pickings_read(wk->odoo, ids, k, &p, &np, &e);
+	rc = engine_read_pickings(wk, wos, n, &p, &np, &e);
 	if (rc != ERR_OK) {
 		works_fail(wos, n, rc, &e);
 		goto out;
@@ -250,7 +245,6 @@ static void cancel_in_odoo(struct worker *wk, struct work **wos, const struct re
 	}
 out:
 	free(p);
-	free(ids);
 	free(open);
 }
 
