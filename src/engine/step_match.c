@@ -352,6 +352,7 @@ static void map_line(struct worker *wk, struct facts *f, const struct ops_order 
 {
 	const char *sku = json_string_value(json_object_get(rl, "sku"));
 	const char *ean = json_string_value(json_object_get(rl, "ean"));
+	const char *client = json_string_value(json_object_get(rl, "client_item"));
 	int line_no = (int)json_integer_value(json_object_get(rl, "line_no"));
 	int64_t qty = json_integer_value(json_object_get(rl, "quantity")) * QTY_ONE;
 	const struct ops_sale_line *s = NULL;
@@ -362,7 +363,23 @@ static void map_line(struct worker *wk, struct facts *f, const struct ops_order 
 	int mv = -1;
 	size_t i;
 
-	/* lines of the product in order; the first with enough left */
+	/* the sale line the Rebound client item id names (its Odoo id), when
+	 * it is a line of this order with this product and enough left */
+	if (client && *client) {
+		char *end;
+		long long want = strtoll(client, &end, 10);
+
+		for (i = 0; *end == '\0' && want > 0 && i < f->nsl; i++) {
+			if (f->sl[i].id != want || f->sl[i].order_id != o->id ||
+			    !matches(&f->sl[i], sku, ean))
+				continue;
+			known = true;
+			mv = delivery_move(f, f->sl[i].id, qty);
+			if (mv >= 0)
+				s = &f->sl[i];
+		}
+	}
+	/* else lines of the product in order; the first with enough left */
 	for (i = 0; i < f->nsl && mv < 0; i++) {
 		if (f->sl[i].order_id != o->id || !matches(&f->sl[i], sku, ean))
 			continue;

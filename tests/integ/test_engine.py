@@ -435,3 +435,53 @@ def test_credit_to_the_cent_discount_included_tax_price_change_partial(shop):
     assert types == ["quantity_mismatch"], st          # Odoo and we agree to the cent
     assert st["credit_lines"][0]["qty"] == "3.000000"
     assert st["credit_lines"][0]["price_unit"] == "12.340000"
+
+
+def test_client_item_id_names_the_sale_line(shop):
+    """One product on two sale lines at two prices: a Rebound line whose
+    clientItemId is the second sale line's id is credited at that line's
+    price; without it, the first line with quantity left is taken."""
+    emu, d, prods = shop["emu"], shop["daemon"], shop["prods"]
+    vat = find(emu, "account.tax", [["name", "=", "RB VAT 20%"]], fields=["id"])[0]["id"]
+    partner = find(emu, "res.partner", [["name", "=", "Rebound Test Customer"]],
+                   fields=["id"])[0]["id"]
+    so, _, _ = make_order(emu, partner, [(prods["RB-TSHIRT-M"], 1.0, 25.0, 0.0, [vat]),
+                                         (prods["RB-TSHIRT-M"], 1.0, 20.0, 0.0, [vat])])
+    name = find(emu, "sale.order", [["id", "=", so]], fields=["name"])[0]["name"]
+    lines = find(emu, "sale.order.line", [["order_id", "=", so]], fields=["price_unit"])
+    second = [x for x in lines if x["price_unit"] == 20.0][0]["id"]
+    d.start()
+    rid = "(00)ENG-CLIENT"
+    body = json.loads(notification(rid, name, [("RB-TSHIRT-M", 1, "Too large")]))
+    body["order"]["items"][0]["clientItemId"] = str(second)
+    assert d.post(TRACK, json.dumps(body))[0] == 200
+    picks = wait_for(lambda: ours(emu, rid)[0], what="the return picking")
+    warehouse_validates(emu, picks[0]["id"])
+    wait_for(lambda: state(d, rid) in CREDITED, what="credited")
+    assert ours(emu, rid)[1][0]["amount_untaxed"] == 20.0
+    assert status(d, rid)["credit_lines"][0]["sale_line_id"] == second
+
+
+def test_wrong_item_received_is_a_sku_mismatch(shop):
+    """The warehouse finds a mug in the parcel as well as the announced
+    T-shirt: the mug is a sku_mismatch for the warehouse and is not
+    credited; the T-shirt is."""
+    emu, d, so, prods = shop["emu"], shop["daemon"], shop["orders"][0], shop["prods"]
+    d.start()
+    rid = "(00)ENG-WRONG"
+    assert d.post(TRACK, notification(rid, so["name"], [("RB-TSHIRT-M", 1, "Too large")]))[0] == 200
+    pick = wait_for(lambda: ours(emu, rid)[0], what="the return picking")[0]
+    full = find(emu, "stock.picking", [["id", "=", pick["id"]]],
+                fields=["location_id", "location_dest_id"])[0]
+    mv = find(emu, "stock.move", [["picking_id", "=", pick["id"]]], fields=["product_uom"])[0]
+    ok(emu.execute("stock.move", "create", {
+        "name": "found in the parcel", "picking_id": pick["id"], "product_id": prods["RB-MUG"],
+        "product_uom_qty": 1.0, "product_uom": mv["product_uom"][0],
+        "location_id": full["location_id"][0], "location_dest_id": full["location_dest_id"][0]}))
+    warehouse_validates(emu, pick["id"])
+    wait_for(lambda: state(d, rid) in CREDITED, what="credited")
+    st = status(d, rid)
+    assert [x["type"] for x in st["exceptions"]] == ["sku_mismatch"], st
+    assert [x["owner"] for x in st["exceptions"]] == ["warehouse"]
+    note = ours(emu, rid)[1][0]
+    assert note["amount_untaxed"] == 22.5          # the T-shirt only: 25.00 less 10 %
