@@ -107,6 +107,19 @@ static enum retflow_state effective(const struct work *wo)
 	return s < 0 ? RETFLOW_INTENT : (enum retflow_state)s;
 }
 
+/* A picking create whose outcome is not known yet: the picking step
+ * settles it (search by reference) before a cancel can be applied. */
+static bool pending_pickings(const struct work *wo)
+{
+	json_t *pk;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "pickings"), i, pk)
+		if (!wr_int(pk, "id") && json_is_true(json_object_get(pk, "pending")))
+			return true;
+	return false;
+}
+
 static bool has_pickings(const struct work *wo)
 {
 	json_t *pk;
@@ -259,6 +272,8 @@ static int apply_one(struct worker *wk, struct work *wo, const struct req *r, st
 	} else if (strcmp(r->kind, "approve") == 0 || strcmp(r->kind, "reject") == 0) {
 		rc = decide(wk, wo, r, e);
 	} else if (strcmp(r->kind, "cancel") == 0) {
+		if (pending_pickings(wo))
+			return 0;    /* answered next round, once the picking is known */
 		if (wo->state == RETFLOW_CANCELLED)
 			rc = answer(wk, wo, r, wo->state, "applied: it was already cancelled", NULL, 0, e);
 		else if (s == RETFLOW_INTENT || (s == RETFLOW_MATCHED && !has_pickings(wo)))
