@@ -337,11 +337,15 @@ enum err_code sq_requests_from_milestone(struct store *st, const char *status,
 	struct milestone_args a = { status, now_ms };
 
 	*added = 0;
-	/* once per return: a cancel request Rebound made is never made again */
+	/* once per return: a cancel request Rebound made is never made again.
+	 * returns.last_milestone holds our name for the milestone ("other"
+	 * for a status we do not know); Rebound's words are the text of the
+	 * return's latest milestone */
 	return sq_write_one(st, "INSERT INTO requests(return_id, kind, lines, actor, comment,"
 			 " created_ms) SELECT r.id, 'cancel', NULL, 'rebound',"
-			 " 'Rebound reports the return ' || r.last_milestone, ?2 FROM returns r"
-			 " WHERE r.last_milestone = ?1 COLLATE NOCASE"
+			 " 'Rebound reports the return ' || ?1, ?2 FROM returns r"
+			 " WHERE (SELECT m.text FROM milestones m WHERE m.return_id = r.id"
+			 "  ORDER BY m.id DESC LIMIT 1) = ?1 COLLATE NOCASE"
 			 " AND r.state NOT IN ('CANCELLED', 'CLOSED')"
 			 " AND NOT EXISTS (SELECT 1 FROM requests q WHERE q.return_id = r.id"
 			 "  AND q.kind = 'cancel' AND q.actor = 'rebound')",
