@@ -139,9 +139,10 @@ def ours(emu, rid):
     return picks, notes
 
 
-def warehouse_validates(emu, picking, qty=None, dest=None):
+def warehouse_validates(emu, picking, qty=None, dest=None, backorder=False):
     """What a warehouse worker does in Odoo: enter quantities (all, or
-    qty per product id), maybe another destination, validate."""
+    qty per product id), maybe another destination, validate; when less
+    than planned, keep a backorder of the rest or not."""
     for mv in find(emu, "stock.move", [["picking_id", "=", picking]],
                    fields=["product_id", "product_uom_qty"]):
         q = mv["product_uom_qty"] if qty is None else qty.get(mv["product_id"][0], 0.0)
@@ -151,11 +152,12 @@ def warehouse_validates(emu, picking, qty=None, dest=None):
         ok(emu.execute("stock.move", "write", [mv["id"]], vals))
     res = ok(emu.execute("stock.picking", "button_validate", [picking],
                          context={"skip_sms": True}))
-    if isinstance(res, dict):   # the backorder wizard: no backorder
+    if isinstance(res, dict):   # the backorder wizard (a delivery would ask for SMS next)
+        ctx = dict(res.get("context", {}), skip_sms=True)
         wiz = ok(emu.execute(res["res_model"], "create", {"pick_ids": [[6, 0, [picking]]]},
-                             context=res.get("context", {})))
-        ok(emu.execute(res["res_model"], "process_cancel_backorder", [wiz],
-                       context=res.get("context", {})))
+                             context=ctx))
+        ok(emu.execute(res["res_model"], "process" if backorder else "process_cancel_backorder",
+                       [wiz], context=ctx))
 
 
 def test_notification_to_posted_credit_note(shop):

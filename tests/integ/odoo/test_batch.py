@@ -57,6 +57,17 @@ def find(emu, model, domain, **kw):
 def make_order(emu, partner, lines):
     """A confirmed, delivered, invoiced and posted order; lines are
     (product id, qty, price, discount, tax ids)."""
+    so, pick = confirmed_order(emu, partner, lines)
+    for mv in find(emu, "stock.move", [["picking_id", "=", pick]], fields=["product_uom_qty"]):
+        ok(emu.execute("stock.move", "write", [mv["id"]],
+                       {"quantity": mv["product_uom_qty"], "picked": True}))
+    assert ok(emu.execute("stock.picking", "button_validate", [pick],
+                          context={"skip_sms": True})) is True
+    return so, pick, invoice_order(emu, so)
+
+
+def confirmed_order(emu, partner, lines):
+    """A confirmed order and its delivery, not done yet."""
     so = ok(emu.execute("sale.order", "create", {
         "partner_id": partner, "client_order_ref": "RB-BATCH",
         "order_line": [[0, 0, {"product_id": p, "product_uom_qty": q, "price_unit": u,
@@ -64,18 +75,18 @@ def make_order(emu, partner, lines):
                        for p, q, u, d, t in lines]}))
     ok(emu.execute("sale.order", "action_confirm", [so]))
     pick = find(emu, "stock.picking", [["sale_id", "=", so]], fields=["id"])[0]["id"]
-    for mv in find(emu, "stock.move", [["picking_id", "=", pick]], fields=["product_uom_qty"]):
-        ok(emu.execute("stock.move", "write", [mv["id"]],
-                       {"quantity": mv["product_uom_qty"], "picked": True}))
-    assert ok(emu.execute("stock.picking", "button_validate", [pick],
-                          context={"skip_sms": True})) is True
+    return so, pick
+
+
+def invoice_order(emu, so):
+    """Invoice what was delivered of a sale order and post it."""
     wiz = ok(emu.execute("sale.advance.payment.inv", "create",
                          {"advance_payment_method": "delivered"},
                          context={"active_model": "sale.order", "active_ids": [so]}))
     inv = ok(emu.execute("sale.advance.payment.inv", "create_invoices", [wiz],
                          context={"active_model": "sale.order", "active_ids": [so]}))["res_id"]
     assert ok(emu.execute("account.move", "action_post", [inv])) is False
-    return so, pick, inv
+    return inv
 
 
 @pytest.fixture
