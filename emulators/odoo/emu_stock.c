@@ -530,9 +530,11 @@ static enum err_code backorder_wizard_run(struct emu_call *c, json_t **res,
 		picks = json_object_get(c->ctx, "button_validate_picking_ids");
 	if (!json_is_array(picks))
 		return emu_raise(c->x, EXC_USER, "There is no transfer to validate.");
-	ctx = json_pack("{s:b,s:o}", "skip_backorder", 1,
-			"picking_ids_not_to_backorder",
-			keep ? json_array() : json_incref(picks));
+	/* with_context(): the caller's context (skip_sms, say) stays */
+	ctx = json_is_object(c->ctx) ? json_deep_copy(c->ctx) : json_object();
+	json_object_set_new(ctx, "skip_backorder", json_true());
+	json_object_set_new(ctx, "picking_ids_not_to_backorder",
+			    keep ? json_array() : json_incref(picks));
 	c2 = *c;
 	c2.m = pm;
 	c2.ids = picks;

@@ -176,23 +176,61 @@ static int look_at(struct worker *wk, struct work *wo, const struct ops_picking 
 	return 1;
 }
 
+static bool is_mine(const struct work *wo, int64_t picking_id)
+{
+	json_t *pk;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "pickings"), i, pk)
+		if (wr_int(pk, "id") == picking_id)
+			return true;
+	return false;
+}
+
+/* Whether the return's done moves hold less than a line announced. Odoo
+ * lowers a move's demand to what was done when it splits the rest into a
+ * backorder, so a move's own demand never shows a backorder: the line's
+ * quantity does. */
+static bool received_less(const struct work *wo, const struct ops_move *mv, size_t nmv)
+{
+	json_t *l;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(wo->w, "lines"), i, l) {
+		int64_t got = 0;
+
+		for (j = 0; j < nmv; j++)
+			if (mv[j].sale_line_id == wr_int(l, "sale_line_id") &&
+			    mv[j].product_id == wr_int(l, "product_id") &&
+			    strcmp(mv[j].state, "done") == 0 && is_mine(wo, mv[j].picking_id))
+				got += mv[j].qty;
+		if (got < wr_int(l, "qty"))
+			return true;
+	}
+	return false;
+}
+
 /* Backorders of the done pickings not followed yet; added to the returns'
- * pickings. Only read when a done picking received less than asked. */
+ * pickings. Only read for returns that received less than announced. */
 static enum err_code follow_backorders(struct worker *wk, struct work **ready, size_t n,
 				       const struct ops_move *mv, size_t nmv,
 				       bool *added, struct err *e)
 {
-	int64_t *ids = calloc(nmv + 1, sizeof(*ids));
+	size_t max = 0, k = 0, nbo = 0, i, j;
+	int64_t *ids;
 	struct ops_picking *bo = NULL;
-	size_t k = 0, nbo = 0, i, j;
 	enum err_code rc = ERR_OK;
+	json_t *pick;
 
+	for (i = 0; i < n; i++)
+		max += json_array_size(json_object_get(ready[i]->w, "pickings"));
+	ids = calloc(max + 1, sizeof(*ids));
 	if (!ids)
 		return err_set(e, ERR_NOMEM, "out of memory");
-	for (i = 0; i < nmv; i++)
-		if (strcmp(mv[i].state, "done") == 0 && mv[i].qty < mv[i].qty_demand &&
-		    (k == 0 || ids[k - 1] != mv[i].picking_id))
-			ids[k++] = mv[i].picking_id;
+	for (i = 0; i < n; i++)
+		if (received_less(ready[i], mv, nmv))
+			json_array_foreach(json_object_get(ready[i]->w, "pickings"), j, pick)
+				ids[k++] = wr_int(pick, "id");
 	if (k)
 		rc = ops_backorders_of(wk->odoo, ids, k, &bo, &nbo, e);
 	for (i = 0; rc == ERR_OK && i < n; i++) {

@@ -337,7 +337,10 @@ enum err_code sq_requests_from_milestone(struct store *st, const char *status,
 	struct milestone_args a = { status, now_ms };
 
 	*added = 0;
-	/* once per return: a cancel request Rebound made is never made again */
+	/* once per return: a cancel request Rebound made is never made again.
+	 * A Tracking Update "Cancelled" is our milestone "cancelled"; a legacy
+	 * status we do not know is kept as "other" with Rebound's words as its
+	 * text, compared with rebound.cancelled_status */
 	return sq_write_one(st, "INSERT INTO requests(return_id, kind, lines, actor, comment,"
 			 " created_ms) SELECT r.id, 'cancel', NULL, 'rebound',"
 			 " 'Rebound reports the return cancelled', ?2 FROM returns r"

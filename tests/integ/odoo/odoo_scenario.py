@@ -110,3 +110,27 @@ def validate_pickings(emu, picks, qty=None, dest=None, skip_backorder=True):
             context=wctx))
         ok(emu.execute(res["res_model"], "process_cancel_backorder", [wiz], context=wctx))
     return moves
+
+
+def confirmed_order(emu, partner, lines, ref="RB-BATCH"):
+    """A confirmed order and its delivery, not done yet (to deliver in
+    parts); lines as make_order's. Answers (order id, delivery id)."""
+    so = ok(emu.execute("sale.order", "create", {
+        "partner_id": partner, "client_order_ref": ref,
+        "order_line": [[0, 0, {"product_id": p, "product_uom_qty": q, "price_unit": u,
+                               "discount": d, "tax_id": [[6, 0, t]]}]
+                       for p, q, u, d, t in lines]}))
+    ok(emu.execute("sale.order", "action_confirm", [so]))
+    pick = find(emu, "stock.picking", [["sale_id", "=", so]], fields=["id"])[0]["id"]
+    return so, pick
+
+
+def invoice_order(emu, so):
+    """Invoice what was delivered of a sale order and post it."""
+    ctx = {"active_model": "sale.order", "active_ids": [so]}
+    wiz = ok(emu.execute("sale.advance.payment.inv", "create",
+                         {"advance_payment_method": "delivered"}, context=ctx))
+    inv = ok(emu.execute("sale.advance.payment.inv", "create_invoices", [wiz],
+                         context=ctx))["res_id"]
+    assert ok(emu.execute("account.move", "action_post", [inv])) is False
+    return inv
