@@ -150,6 +150,22 @@ static enum err_code too_late(struct worker *wk, struct work *wo, const struct r
 static enum err_code cancelled(struct worker *wk, struct work *wo, const struct req *r,
 			       struct err *e)
 {
+	json_t *outs = json_array(), *l;
+	enum err_code rc;
+	size_t i;
+
+	/* nothing of a cancelled return will be credited */
+	json_array_foreach(wo->lines, i, l) {
+		const char *o = json_string_value(json_object_get(l, "outcome"));
+
+		if (!o || strcmp(o, "pending") == 0)
+			json_array_append_new(outs, json_pack("[I,s]", json_integer_value(
+				json_object_get(l, "line_no")), "refused"));
+	}
+	rc = engine_outcomes(wk, wo, outs, e);
+	json_decref(outs);
+	if (rc != ERR_OK)
+		return rc;
 	snprintf(wo->resolve_by, sizeof(wo->resolve_by), "%s", r->actor);
 	wo->res = STEP_DONE;
 	return answer(wk, wo, r, RETFLOW_CANCELLED, "applied", NULL, 0, e);
