@@ -205,7 +205,7 @@ static const struct cfg_key keys[] = {
 	       "how Rebound's order reference finds the Odoo sale order: its name or its client_order_ref"),
 	K_INT("engine.poll_interval_s", engine_poll_interval_s, "60", 1, 86400, F_NO_RELOAD,
 	      "seconds between reads of return pickings waiting for the warehouse (one call for all)"),
-	K_INT("engine.max_attempts", engine_max_attempts, "8", 1, 100, F_NO_RELOAD,
+	K_INT("engine.max_attempts", engine_max_attempts, "30", 1, 1000, F_NO_RELOAD,
 	      "tries of a step that failed on something passing before the return is put on hold"),
 	K_INT("engine.backoff_base_ms", engine_backoff_base_ms, "2000", 10, 3600000, F_NO_RELOAD,
 	      "first pause before retrying a failed step; doubles each try, with jitter"),
