@@ -193,12 +193,12 @@ static void on_event(const struct store_event *ev, void *arg)
 		ev->status);
 }
 
-static void credit_story(FILE *out, const json_t *d)
+static void credit_lines_story(FILE *out, const json_t *lines)
 {
 	json_t *l;
 	size_t i;
 
-	json_array_foreach(json_object_get(d, "lines"), i, l)
+	json_array_foreach(lines, i, l)
 		fprintf(out, "      line %" JSON_INTEGER_FORMAT " %s: %s x (1 - %s %%) x %s = %s untaxed;"
 			" price and discount from sale line %" JSON_INTEGER_FORMAT
 			", quantity as received in Odoo, taxes from invoice line %" JSON_INTEGER_FORMAT
@@ -212,6 +212,31 @@ static void credit_story(FILE *out, const json_t *d)
 			json_integer_value(json_object_get(l, "sale_line_id")),
 			json_integer_value(json_object_get(l, "invoice_line_id")),
 			json_string_value(json_object_get(l, "rule")));
+}
+
+/* The computation of each credit note (one per invoice), line by line;
+ * rows written before credit notes were per invoice have the lines only. */
+static void credit_story(FILE *out, const json_t *d)
+{
+	int decimals = (int)json_integer_value(json_object_get(d, "decimals"));
+	char a[32], b[32], c[32];
+	json_t *cn;
+	size_t i;
+
+	if (!json_object_get(d, "credit_notes")) {
+		credit_lines_story(out, json_object_get(d, "lines"));
+		return;
+	}
+	json_array_foreach(json_object_get(d, "credit_notes"), i, cn) {
+		fprintf(out, "      credit note %s (reverses invoice id %" JSON_INTEGER_FORMAT
+			"): untaxed %s, tax %s, total %s\n",
+			json_string_value(json_object_get(cn, "ref")),
+			json_integer_value(json_object_get(cn, "invoice_id")),
+			money_format(json_integer_value(json_object_get(cn, "untaxed_minor")), decimals, a, sizeof(a)),
+			money_format(json_integer_value(json_object_get(cn, "tax_minor")), decimals, b, sizeof(b)),
+			money_format(json_integer_value(json_object_get(cn, "total_minor")), decimals, c, sizeof(c)));
+		credit_lines_story(out, json_object_get(cn, "lines"));
+	}
 }
 
 static void on_audit(const struct store_audit_row *a, void *arg)

@@ -207,7 +207,8 @@ def test_notification_to_posted_credit_note(shop):
     out = d.cli("explain", rid)
     assert out.returncode == 0, out.stderr
     for text in ("MATCHED", "AWAITING_RECEIPT", "RECEIVED", "CREDITED", picks[0]["name"],
-                 notes[0]["name"], "22.50", "79.99", "rounded once per line"):
+                 notes[0]["name"], "22.50", "79.99", "rounded once per line",
+                 "price and discount from sale line", "total 122.99", "refund: reconciled"):
         assert text in out.stdout, (text, out.stdout)
 
 
