@@ -245,6 +245,26 @@ static int reinvoice_risk(const struct work *wo, struct step_exc *x)
 	return 1;
 }
 
+/* A refund payment Odoo refused (refund.payment_journal): finance pays it. */
+static int payment_failed(const struct work *wo, struct step_exc *x)
+{
+	json_t *ce;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "credits"), i, ce) {
+		const char *why = json_string_value(json_object_get(ce, "payment_error"));
+
+		if (!why)
+			continue;
+		*x = (struct step_exc){ "refund_payment_failed", "finance", "" };
+		snprintf(x->message, sizeof(x->message), "returnbridge could not register the refund payment of credit note %s on journal refund.payment_journal: %.400s. The customer is still owed the money: pay it in Odoo (the return closes once Odoo shows it paid)",
+			 json_string_value(json_object_get(ce, "name")) ? json_string_value(json_object_get(ce, "name")) : "?",
+			 why);
+		return 1;
+	}
+	return 0;
+}
+
 static enum err_code record_status(struct worker *wk, struct work *wo, const char *status,
 				   struct err *e)
 {
@@ -321,10 +341,12 @@ static void notify_credited(struct worker *wk, struct work **wos, size_t n)
 	for (i = 0; i < n; i++) {
 		struct work *wo = wos[i];
 		const char *status = refund_status(wo);
-		struct step_exc x[1];
+		struct step_exc x[2];
 		struct err e1 = ERR_INIT;
 		enum err_code rc1;
 		int nx = reinvoice_risk(wo, x) && wk->cfg->refund_ordered_qty != 2;
+
+		nx += payment_failed(wo, &x[nx]);
 
 		if (wo->rc != ERR_OK)
 			continue;

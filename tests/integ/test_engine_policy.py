@@ -286,6 +286,23 @@ def test_payment_journal_pays_the_refund_out(shop):
     assert [p["amount"] for p in pays] == [cn["amount_total"]]
 
 
+def test_refund_payment_odoo_refuses_is_an_exception_for_finance(shop):
+    """A payment journal Odoo does not have: the refund stays owed and
+    finance is told, with what to do; the customer is then paid by hand and
+    the return closes at the next look."""
+    emu, rid = shop["emu"], "(00)POL-NOJOURNAL"
+    pay(emu, [shop["orders"][0]["invoice"]])
+    d = returned(shop, 0, rid, [("RB-JEANS-32", 1, "Too large")], "NOTIFIED",
+                 refund="payment_journal = NOPE\n")[0]
+    st = status(d, rid)
+    x = [e for e in st["exceptions"] if e["type"] == "refund_payment_failed"]
+    assert x and x[0]["owner"] == "finance" and "NOPE" in x[0]["message"], st["exceptions"]
+    assert st["refund"]["status"] == "owed", st["refund"]
+    pay(emu, [posted_credit(emu, rid)["id"]])
+    wait_for(lambda: state(d, rid) == "CLOSED", timeout=30, what="closed once paid by hand")
+    assert status(d, rid)["refund"]["status"] == "refunded"
+
+
 # --- 7. notes in Odoo ----------------------------------------------------------
 
 def test_notes_on_the_order_and_the_picking(shop):
