@@ -25,6 +25,17 @@ static const struct cli_cmd cmds[] = {
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  -c, --config FILE   configuration file\n"
 	  "      --json          JSON instead of text\n" },
+	{ "exceptions", cmd_exceptions, "the work list: open exceptions by owner, most urgent first",
+	  "  -o, --owner WHO     only warehouse, finance, support or integration\n"
+	  "      --all           resolved ones too\n"
+	  "  -n, --limit N       at most N (default 200)\n"
+	  "      --json          one JSON object per line\n"
+	  "  -c, --config FILE   configuration file\n" },
+	{ "resolve", cmd_resolve, "mark one exception dealt with (it does not move the return: release does)",
+	  "  EXCEPTION_ID        the number `returnbridge exceptions` shows (#12 or 12)\n"
+	  "  -m, --comment TEXT  what was done (required; kept in the history)\n"
+	  "      --by NAME       who (default: $SUDO_USER, else $USER, else the login name)\n"
+	  "  -c, --config FILE   configuration file\n" },
 	{ "explain", cmd_explain, "tell one return's story: events, decisions, Odoo documents, each credit line and where its numbers came from",
 	  "  RETURN_ID           the Rebound return id\n"
 	  "  -c, --config FILE   configuration file\n" },

@@ -56,6 +56,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_exceptions(struct cli *cli, int argc, char **argv);
+int cmd_resolve(struct cli *cli, int argc, char **argv);
+/* Who is asking: $SUDO_USER, else $USER, else the login name. */
+void cli_default_actor(char *out, size_t n);
 int cmd_purge(struct cli *cli, int argc, char **argv);
 int cmd_explain(struct cli *cli, int argc, char **argv);
 

@@ -55,7 +55,7 @@ static void on_return(const struct store_return *r,
 }
 
 /* --by, else who ran sudo, else the login name */
-static void default_actor(char *out, size_t n)
+void cli_default_actor(char *out, size_t n)
 {
 	const char *env[] = { "SUDO_USER", "USER" };
 	struct passwd pw, *found = NULL;
@@ -135,7 +135,7 @@ static int parse_request_opts(struct cli *cli, const char *name, int argc,
 	if (o->by)
 		snprintf(o->actor, sizeof(o->actor), "%s", o->by);
 	else
-		default_actor(o->actor, sizeof(o->actor));
+		cli_default_actor(o->actor, sizeof(o->actor));
 	return -1;
 bad:
 	fprintf(cli->err, "%s %s: bad option %s\n", cli->prog, name, argv[optind - 1]);

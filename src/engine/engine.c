@@ -132,10 +132,32 @@ enum err_code engine_doc(struct worker *wk, struct work *wo, const char *kind,
 	return store_odoo_doc_add(wk->st, &d, e);
 }
 
+/* How urgent an exception is for its owner: 3 money may go out wrongly
+ * (a second refund, a wrong amount, a refund owed that could not be paid),
+ * 2 a return is stuck until someone acts, 1 a fact to check. */
+static int priority(const char *type)
+{
+	static const char *const money[] = { "premature_refund", "foreign_document",
+		"valuation_mismatch", "refund_payment_failed", "cancel_after_credit", NULL };
+	static const char *const stuck[] = { "approval_needed", "ordered_qty_invoicing",
+		"reinvoice_risk", "sync_failure", "unknown_order", "nothing_to_return",
+		"nothing_received", "picking_cancelled", "cancel_after_receipt", NULL };
+	size_t i;
+
+	for (i = 0; money[i]; i++)
+		if (strcmp(type, money[i]) == 0)
+			return 3;
+	for (i = 0; stuck[i]; i++)
+		if (strcmp(type, stuck[i]) == 0)
+			return 2;
+	return 1;
+}
+
 static enum err_code add_exception(struct worker *wk, struct work *wo,
 				   const struct step_exc *x, struct err *e)
 {
-	struct store_exception_new n = { wo->return_id, 0, x->type, x->owner, 1, x->message };
+	struct store_exception_new n = { wo->return_id, 0, x->type, x->owner, priority(x->type),
+					 x->message };
 	int64_t id = 0;
 	enum err_code rc = store_exception_add(wk->st, &n, &id, e);
 

@@ -284,3 +284,15 @@ enum err_code store_exceptions_resolve(struct store *st, int64_t return_id, cons
 {
 	return OPS(st)->exceptions_resolve(st, return_id, by, n, e);
 }
+
+enum err_code store_work_list(struct store *st, const char *owner, bool with_resolved,
+			      int limit, store_work_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->work_list(st, owner, with_resolved, limit, cb, arg, e);
+}
+
+enum err_code store_exception_resolve_one(struct store *st, int64_t id, const char *by,
+					  const char *comment, struct err *e)
+{
+	return OPS(st)->exception_resolve_one(st, id, by, comment, e);
+}

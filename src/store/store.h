@@ -409,6 +409,37 @@ MUST_CHECK enum err_code store_request_done(struct store *st, int64_t id,
 /* Odoo said a picking was validated (POST /odoo/notifications): make the
  * open jobs of every return in state due at now_ms, so the next engine
  * round reads their pickings. *changed = jobs made due (may be NULL). */
+/* One exception in the work list: what a person must look at. */
+struct store_work_item {
+	int64_t id;
+	const char *type;
+	const char *owner;
+	int priority;
+	const char *message;
+	int64_t opened_at_ms;
+	bool resolved;
+	const char *rebound_return_id;  /* NULL when tied to no return */
+	const char *order_ref;
+	const char *state;              /* the return's state, NULL without one */
+};
+typedef void store_work_cb(const struct store_work_item *w, void *arg);
+
+/* The exceptions people have to look at: open ones (all when
+ * with_resolved), of owner (NULL: every owner), most urgent first
+ * (priority, then oldest), at most limit. Strings are borrowed for the
+ * callback; cb must not call the store. */
+MUST_CHECK enum err_code store_work_list(struct store *st, const char *owner,
+					 bool with_resolved, int limit, store_work_cb *cb,
+					 void *arg, struct err *e);
+
+/* A person dealt with exception id: resolved by `by`, audited
+ * ("exception_resolved", with the comment) in one transaction.
+ * ERR_NOT_FOUND when no open exception has that id. It changes no
+ * return's state: a return on hold waits for `release`. */
+MUST_CHECK enum err_code store_exception_resolve_one(struct store *st, int64_t id,
+						     const char *by, const char *comment,
+						     struct err *e);
+
 /* Mark every open exception of a return resolved by `by` (a person's
  * release, a cancel, a close); *n says how many, n may be NULL. Joins an
  * open store_tx_begin. */
@@ -475,6 +506,8 @@ struct store_ops {
 	enum err_code (*requests_list)(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
 	enum err_code (*request_done)(struct store *st, int64_t id, const char *result, struct err *e);
 	enum err_code (*jobs_due_now_state)(struct store *st, const char *state, int64_t now_ms, int *changed, struct err *e);
+	enum err_code (*exception_resolve_one)(struct store *st, int64_t id, const char *by, const char *comment, struct err *e);
+	enum err_code (*work_list)(struct store *st, const char *owner, bool with_resolved, int limit, store_work_cb *cb, void *arg, struct err *e);
 	enum err_code (*exceptions_resolve)(struct store *st, int64_t return_id, const char *by, int *n, struct err *e);
 	enum err_code (*requests_from_milestone)(struct store *st, const char *status, int64_t now_ms, int *added, struct err *e);
 };

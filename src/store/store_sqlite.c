@@ -654,4 +654,6 @@ const struct store_ops store_sqlite_ops = {
 	.jobs_due_now_state = sq_jobs_due_now_state,
 	.requests_from_milestone = sq_requests_from_milestone,
 	.exceptions_resolve = sq_exceptions_resolve,
+	.work_list = sq_work_list,
+	.exception_resolve_one = sq_exception_resolve_one,
 };

@@ -4,7 +4,9 @@
  * audit trail read back for `explain`. */
 #include "store/store_sqlite_int.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/clock.h"
@@ -374,4 +376,104 @@ enum err_code sq_exceptions_resolve(struct store *st, int64_t return_id, const c
 	return sq_write_one(st, "UPDATE exceptions SET resolved_at_ms = ?1, resolved_by = ?2"
 			 " WHERE return_id = ?3 AND resolved_at_ms IS NULL",
 			 bind_resolve, &a, n, "resolve exceptions", e);
+}
+
+enum err_code sq_work_list(struct store *st, const char *owner, bool with_resolved, int limit,
+			   store_work_cb *cb, void *arg, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+	int step;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, "SELECT x.id, x.type, x.owner, x.priority, x.message, x.opened_at_ms,"
+			" x.resolved_at_ms IS NOT NULL, r.rebound_return_id, r.order_ref, r.state"
+			" FROM exceptions x LEFT JOIN returns r ON r.id = x.return_id"
+			" WHERE (?1 IS NULL OR x.owner = ?1) AND (?2 OR x.resolved_at_ms IS NULL)"
+			" ORDER BY x.resolved_at_ms IS NOT NULL, x.priority DESC, x.opened_at_ms, x.id"
+			" LIMIT ?3", &s, e, "list exceptions");
+	if (rc != ERR_OK)
+		goto out;
+	sq_bind_opt(s, 1, owner);
+	sqlite3_bind_int(s, 2, with_resolved ? 1 : 0);
+	sqlite3_bind_int(s, 3, limit);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_work_item w = {
+			sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
+			sqlite3_column_int(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5),
+			sqlite3_column_int(s, 6) != 0, sq_col(s, 7), sq_col(s, 8), sq_col(s, 9),
+		};
+
+		cb(&w, arg);
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, "list exceptions");
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+enum err_code sq_exception_resolve_one(struct store *st, int64_t id, const char *by,
+				       const char *comment, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t return_id = 0;
+	char *detail = NULL;
+	json_t *d = NULL;
+	enum err_code rc;
+	int step;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc != ERR_OK)
+		goto unlock;
+	rc = sq_prepare(st, "UPDATE exceptions SET resolved_at_ms = ?1, resolved_by = ?2"
+			" WHERE id = ?3 AND resolved_at_ms IS NULL"
+			" RETURNING coalesce(return_id, 0), type", &s, e, "resolve exception");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, clock_now_ms());
+	sqlite3_bind_text(s, 2, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		return_id = sqlite3_column_int64(s, 0);
+		d = json_pack("{s:I,s:s,s:s}", "exception_id", (json_int_t)id,
+			      "type", sq_col(s, 1) ? sq_col(s, 1) : "", "comment", comment);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			;
+	} else if (step == SQLITE_DONE) {
+		rc = err_set(e, ERR_NOT_FOUND, "no open exception #%lld (returnbridge exceptions lists the open ones)",
+			     (long long)id);
+	} else {
+		rc = sq_fail(st->db, e, "resolve exception");
+	}
+	sq_finish(st, s);
+	s = NULL;
+	detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	if (rc == ERR_OK && !detail)
+		rc = err_set(e, ERR_NOMEM, "out of memory");
+	if (rc == ERR_OK)
+		rc = sq_prepare(st, "INSERT INTO audit(at_ms, actor, return_id, action, detail)"
+				" VALUES (?1, ?2, ?3, 'exception_resolved', ?4)", &s, e, "audit");
+	if (rc == ERR_OK) {
+		sqlite3_bind_int64(s, 1, clock_now_ms());
+		sqlite3_bind_text(s, 2, by, -1, SQLITE_TRANSIENT);
+		if (return_id > 0)
+			sqlite3_bind_int64(s, 3, return_id);
+		else
+			sqlite3_bind_null(s, 3);
+		sqlite3_bind_text(s, 4, detail, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = sq_fail(st->db, e, "audit");
+	}
+out:
+	sq_finish(st, s);
+	rc = sq_write_end(st, rc, e);
+unlock:
+	pthread_mutex_unlock(&st->lock);
+	free(detail);
+	json_decref(d);
+	return rc;
 }

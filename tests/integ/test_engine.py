@@ -289,6 +289,20 @@ def test_unknown_order_is_held_for_a_person(shop):
     st = status(d, rid)
     assert [x["type"] for x in st["exceptions"]] == ["unknown_order"]
     assert ours(shop["emu"], rid) == ([], [])
+    # the work list: support's, most urgent first; dealt with, it leaves it
+    out = d.cli("exceptions", "--owner", "support", "--json")
+    assert out.returncode == 0, out.stderr
+    items = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [(x["type"], x["return_id"], x["state"], x["priority"]) for x in items] == \
+        [("unknown_order", rid, "ON_HOLD", 2)]
+    assert d.cli("exceptions", "--owner", "finance").stdout.startswith("no open exceptions")
+    assert d.cli("resolve", str(items[0]["id"])).returncode == 2      # a comment is required
+    out = d.cli("resolve", "#%d" % items[0]["id"], "--by", "anna", "-m", "order typo; asked Rebound")
+    assert out.returncode == 0, out.stderr
+    assert d.cli("exceptions", "--owner", "support", "--json").stdout == ""
+    assert d.cli("resolve", str(items[0]["id"]), "-m", "again").returncode == 1
+    assert state(d, rid) == "ON_HOLD"           # resolving does not move the return
+    assert "exception_resolved" in d.cli("explain", rid).stdout
 
 
 def emu_calls(emu):
