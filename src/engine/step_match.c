@@ -94,6 +94,64 @@ static enum err_code split_moves(struct facts *f, struct ops_move *mv, size_t nm
 	return ERR_OK;
 }
 
+static void on_ours(const struct store_engine_row *r, void *arg)
+{
+	json_t *w = r->engine ? json_loads(r->engine, 0, NULL) : NULL;
+	const char *held = json_string_value(json_object_get(w, "held_from"));
+
+	if (w && (strcmp(r->state, "MATCHED") == 0 || (held && strcmp(held, "MATCHED") == 0)))
+		json_array_append(arg, w);
+	json_decref(w);
+}
+
+/* Whether Odoo already has our picking of that reference (then its moves
+ * were counted with the other returns'). */
+static bool in_odoo(const struct facts *f, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; ref && i < f->nrp; i++)
+		if (strcmp(f->rp[i].origin, ref) == 0 && strcmp(f->rp[i].state, "cancel") != 0)
+			return true;
+	return false;
+}
+
+/* What our own returns of these orders allocated before their return
+ * pickings exist in Odoo (matched, then the create failed and waits for a
+ * retry, maybe on another worker): taken too, so a return matched now
+ * cannot take the same delivered quantity. */
+static enum err_code taken_by_ours(struct worker *wk, struct facts *f, const char *const *keys,
+				   size_t nkeys, struct err *e)
+{
+	json_t *refs = json_array(), *ws = json_array(), *w, *pk, *l;
+	char *text;
+	enum err_code rc;
+	size_t i, j, k, q;
+
+	for (i = 0; i < nkeys; i++)
+		json_array_append_new(refs, json_string(keys[i]));
+	text = json_dumps(refs, JSON_COMPACT);
+	rc = text ? store_engine_by_orders(wk->st, text, on_ours, ws, e)
+		  : err_set(e, ERR_NOMEM, "out of memory");
+	json_array_foreach(ws, i, w)
+		json_array_foreach(json_object_get(w, "pickings"), j, pk) {
+			if (wr_int(pk, "id") ||
+			    in_odoo(f, json_string_value(json_object_get(pk, "ref"))))
+				continue;
+			json_array_foreach(json_object_get(w, "lines"), k, l) {
+				if (wr_int(l, "delivery_id") != wr_int(pk, "delivery_id"))
+					continue;
+				for (q = 0; q < f->ndm; q++)
+					if (f->dm[q].id == wr_int(l, "delivery_move_id"))
+						f->taken[q] += wr_int(l, "qty");
+			}
+		}
+	free(text);
+	json_decref(refs);
+	json_decref(ws);
+	return rc;
+}
+
 /* Done deliveries and all incoming pickings of the orders, one call. */
 static enum err_code read_pickings(struct worker *wk, const int64_t *ids, size_t n,
 				   struct facts *f, struct err *e)
@@ -199,6 +257,7 @@ static enum err_code read_facts(struct worker *wk, struct work **wos, size_t n,
 			if (f->dm[j].id == f->rm[i].origin_returned_move_id)
 				f->taken[j] += f->rm[i].qty_demand;
 	}
+	rc = taken_by_ours(wk, f, keys, nkeys, e);
 out:
 	free(mv);
 	free(ids);

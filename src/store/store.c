@@ -296,3 +296,9 @@ enum err_code store_exception_resolve_one(struct store *st, int64_t id, const ch
 {
 	return OPS(st)->exception_resolve_one(st, id, by, comment, e);
 }
+
+enum err_code store_engine_by_orders(struct store *st, const char *refs_json,
+				     store_engine_cb *cb, void *arg, struct err *e)
+{
+	return OPS(st)->engine_by_orders(st, refs_json, cb, arg, e);
+}

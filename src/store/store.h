@@ -302,9 +302,15 @@ typedef void store_engine_cb(const struct store_engine_row *r, void *arg);
 typedef void store_doc_cb(const struct store_odoo_doc *d, void *arg);
 typedef void store_audit_cb(const struct store_audit_row *a, void *arg);
 
-/* Give every return the engine still works on (INTENT, MATCHED,
- * AWAITING_RECEIPT, RECEIVED) an "advance" job due now when it has no
- * open one. *added = jobs made. Idempotent; any process. */
+/* The returns of the orders refs_json (a JSON array of order references)
+ * that are MATCHED or ON_HOLD, with their working records: what they have
+ * allocated before their return pickings exist in Odoo. */
+MUST_CHECK enum err_code store_engine_by_orders(struct store *st, const char *refs_json,
+						store_engine_cb *cb, void *arg, struct err *e);
+
+/* Give every return the engine still works on (INTENT … NOTIFIED) or that
+ * has an open request an "advance" job due now when it has no open one.
+ * *added = jobs made. Idempotent; any process. */
 MUST_CHECK enum err_code store_jobs_ensure(struct store *st, int64_t now_ms,
 					   int *added, struct err *e);
 
@@ -506,6 +512,7 @@ struct store_ops {
 	enum err_code (*requests_list)(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
 	enum err_code (*request_done)(struct store *st, int64_t id, const char *result, struct err *e);
 	enum err_code (*jobs_due_now_state)(struct store *st, const char *state, int64_t now_ms, int *changed, struct err *e);
+	enum err_code (*engine_by_orders)(struct store *st, const char *refs_json, store_engine_cb *cb, void *arg, struct err *e);
 	enum err_code (*exception_resolve_one)(struct store *st, int64_t id, const char *by, const char *comment, struct err *e);
 	enum err_code (*work_list)(struct store *st, const char *owner, bool with_resolved, int limit, store_work_cb *cb, void *arg, struct err *e);
 	enum err_code (*exceptions_resolve)(struct store *st, int64_t return_id, const char *by, int *n, struct err *e);

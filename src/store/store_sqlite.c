@@ -656,4 +656,5 @@ const struct store_ops store_sqlite_ops = {
 	.exceptions_resolve = sq_exceptions_resolve,
 	.work_list = sq_work_list,
 	.exception_resolve_one = sq_exception_resolve_one,
+	.engine_by_orders = sq_engine_by_orders,
 };

@@ -477,3 +477,32 @@ unlock:
 	json_decref(d);
 	return rc;
 }
+
+enum err_code sq_engine_by_orders(struct store *st, const char *refs_json, store_engine_cb *cb,
+				  void *arg, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+	int step;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state, engine, updated_at_ms"
+			" FROM returns WHERE state IN ('MATCHED', 'ON_HOLD')"
+			" AND order_ref IN (SELECT value FROM json_each(?1))", &s, e,
+			"read returns of orders");
+	if (rc != ERR_OK)
+		goto out;
+	sqlite3_bind_text(s, 1, refs_json, -1, SQLITE_TRANSIENT);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_engine_row r = { sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
+					      sq_col(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5) };
+
+		cb(&r, arg);
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, "read returns of orders");
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}

@@ -132,3 +132,23 @@ def test_two_workers_never_share_an_order(shop):
     assert [x["type"] for x in status(d, held)["exceptions"]] == ["over_return", "nothing_to_return"]
     picks = [p for r in rids for p in ours(emu, r)[0]]
     assert len(picks) == 1
+
+
+def test_a_failed_picking_create_still_holds_its_allocation(shop):
+    """Two returns of one order, each for its two T-shirts. The first
+    return's picking create fails once (Odoo 503), so it waits MATCHED for
+    a retry — possibly on the other worker — while the other return is
+    matched: the delivered quantity it allocated still counts, so only one
+    return gets a picking and the other is an over-return."""
+    emu, d = shop["emu"], shop["daemon"]
+    o = shop["orders"][0]
+    rids = ["(00)ALLOC-1", "(00)ALLOC-2"]
+    post_faults(emu, [{"model": "stock.picking", "method": "create", "kind": "http",
+                       "status": 503, "times": 1}])
+    backlog(shop, [(r, o, [("RB-TSHIRT-M", 2, "Too large")]) for r in rids],
+            "workers = 2\nbatch_size = 1\n")
+    wait_for(lambda: sorted(state(d, r) for r in rids) == ["AWAITING_RECEIPT", "ON_HOLD"],
+             timeout=30, what="one picking, one hold")
+    held = [r for r in rids if state(d, r) == "ON_HOLD"][0]
+    assert [x["type"] for x in status(d, held)["exceptions"]] == ["over_return", "nothing_to_return"]
+    assert len([p for r in rids for p in ours(emu, r)[0]]) == 1
