@@ -514,23 +514,16 @@ static enum err_code sq_schema_version(struct store *st, int *cur, int *latest,
 	return rc;
 }
 
-static enum err_code sq_audit_add(struct store *st, const char *actor,
-				  int64_t return_id, const char *action,
-				  const char *detail, struct err *e)
+enum err_code sq_audit_insert(struct store *st, const char *actor, int64_t return_id,
+			      const char *action, const char *detail, struct err *e)
 {
 	sqlite3_stmt *s = NULL;
 	enum err_code rc = ERR_OK;
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_write_begin(st, e);
-	if (rc != ERR_OK)
-		goto unlock;
 	if (sqlite3_prepare_v2(st->db,
 			       "INSERT INTO audit(at_ms, actor, return_id, action, detail) VALUES (?,?,?,?,?)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		rc = sq_fail(st->db, e, "append audit");
-		goto out;
-	}
+			       -1, &s, NULL) != SQLITE_OK)
+		return sq_fail(st->db, e, "append audit");
 	sqlite3_bind_int64(s, 1, clock_now_ms());
 	sqlite3_bind_text(s, 2, actor, -1, SQLITE_TRANSIENT);
 	if (return_id > 0)
@@ -541,10 +534,22 @@ static enum err_code sq_audit_add(struct store *st, const char *actor,
 	sq_bind_opt(s, 5, detail);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = sq_fail(st->db, e, "append audit");
-out:
 	sqlite3_finalize(s);
-	rc = sq_write_end(st, rc, e);
-unlock:
+	return rc;
+}
+
+static enum err_code sq_audit_add(struct store *st, const char *actor,
+				  int64_t return_id, const char *action,
+				  const char *detail, struct err *e)
+{
+	enum err_code rc = ERR_OK;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_write_begin(st, e);
+	if (rc == ERR_OK) {
+		rc = sq_audit_insert(st, actor, return_id, action, detail, e);
+		rc = sq_write_end(st, rc, e);
+	}
 	pthread_mutex_unlock(&st->lock);
 	return rc;
 }

@@ -455,19 +455,7 @@ enum err_code sq_exception_resolve_one(struct store *st, int64_t id, const char 
 	if (rc == ERR_OK && !detail)
 		rc = err_set(e, ERR_NOMEM, "out of memory");
 	if (rc == ERR_OK)
-		rc = sq_prepare(st, "INSERT INTO audit(at_ms, actor, return_id, action, detail)"
-				" VALUES (?1, ?2, ?3, 'exception_resolved', ?4)", &s, e, "audit");
-	if (rc == ERR_OK) {
-		sqlite3_bind_int64(s, 1, clock_now_ms());
-		sqlite3_bind_text(s, 2, by, -1, SQLITE_TRANSIENT);
-		if (return_id > 0)
-			sqlite3_bind_int64(s, 3, return_id);
-		else
-			sqlite3_bind_null(s, 3);
-		sqlite3_bind_text(s, 4, detail, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = sq_fail(st->db, e, "audit");
-	}
+		rc = sq_audit_insert(st, by, return_id, "exception_resolved", detail, e);
 out:
 	sq_finish(st, s);
 	rc = sq_write_end(st, rc, e);

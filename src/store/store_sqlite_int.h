@@ -96,6 +96,9 @@ enum err_code sq_audit_list(struct store *st, int64_t return_id, store_audit_cb 
 enum err_code sq_request_add(struct store *st, const char *rid, const struct store_request *rq, int64_t *id, struct err *e);
 enum err_code sq_requests_list(struct store *st, int64_t return_id, bool open_only, store_request_cb *cb, void *arg, struct err *e);
 enum err_code sq_request_done(struct store *st, int64_t id, const char *result, struct err *e);
+/* One audit row, inside a write the caller began (st->lock held). */
+enum err_code sq_audit_insert(struct store *st, const char *actor, int64_t return_id,
+			      const char *action, const char *detail, struct err *e);
 enum err_code sq_engine_by_orders(struct store *st, const char *refs_json, store_engine_cb *cb, void *arg, struct err *e);
 enum err_code sq_exception_resolve_one(struct store *st, int64_t id, const char *by, const char *comment, struct err *e);
 enum err_code sq_work_list(struct store *st, const char *owner, bool with_resolved, int limit, store_work_cb *cb, void *arg, struct err *e);
