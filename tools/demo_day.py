@@ -251,6 +251,8 @@ def run(emu, shop, ini, plan, orders):
     say("\n-- returnbridge explain (00)DAY-04 (discount, price changed since the sale)\n"
         + cli(ini, "explain", "(00)DAY-04"))
     summary(plan, final)
+    say("\n-- what waits for people: returnbridge exceptions (most urgent first)\n"
+        + cli(ini, "exceptions"))
 
 
 def summary(plan, final):

@@ -46,8 +46,9 @@ static void print_item(const struct store_work_item *w, void *arg)
 		json_decref(j);
 		return;
 	}
-	fprintf(wo->cli->out, "#%-5lld %-11s %-24s %s  return %s (%s, %s)%s\n    %s\n",
-		(long long)w->id, w->owner, w->type, clock_iso(w->opened_at_ms, ts, sizeof(ts)),
+	fprintf(wo->cli->out, "#%-5lld P%d %-11s %-24s %s  return %s (%s, %s)%s\n    %s\n",
+		(long long)w->id, w->priority, w->owner, w->type,
+		clock_iso(w->opened_at_ms, ts, sizeof(ts)),
 		w->rebound_return_id ? w->rebound_return_id : "-",
 		w->order_ref ? w->order_ref : "no order", w->state ? w->state : "-",
 		w->resolved ? " [resolved]" : "", w->message);
