@@ -92,7 +92,7 @@ static void read_line(struct work *wo, struct receipt *r, json_t *l)
 static void unexpected_products(struct work *wo, struct receipt *r)
 {
 	json_t *l;
-	char msg[256];
+	char msg[512];
 	size_t i, j;
 
 	for (i = 0; i < r->nmv; i++) {
@@ -101,7 +101,8 @@ static void unexpected_products(struct work *wo, struct receipt *r)
 		json_array_foreach(json_object_get(wo->w, "lines"), j, l)
 			known = known || wr_int(l, "product_id") == r->mv[i].product_id;
 		if (!known && r->mv[i].qty > 0 && strcmp(r->mv[i].state, "done") == 0) {
-			snprintf(msg, sizeof(msg), "the return picking received product id %lld, which is on no line of this return: check the item; it is not credited",
+			snprintf(msg, sizeof(msg), "the return picking received %s (product id %lld), which is on no line of this return: check the item; it is not credited",
+				 r->mv[i].product_name[0] ? r->mv[i].product_name : "a product",
 				 (long long)r->mv[i].product_id);
 			rexc(r, "sku_mismatch", "warehouse", msg);
 		}

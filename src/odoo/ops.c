@@ -419,6 +419,7 @@ static enum err_code parse_move(struct odoo *c, const json_t *rec, void *item,
 	m->id = field_id(rec, "id");
 	m->picking_id = field_id(rec, "picking_id");
 	m->product_id = field_id(rec, "product_id");
+	field_str(rec, "product_id", m->product_name, sizeof(m->product_name));
 	m->product_uom = field_id(rec, "product_uom");
 	m->sale_line_id = field_id(rec, "sale_line_id");
 	m->origin_returned_move_id = field_id(rec, "origin_returned_move_id");

@@ -121,6 +121,7 @@ struct ops_move {
 	int64_t qty;                        /* quantity (quantity_done on 16) */
 	bool picked, to_refund;
 	char state[OPS_STATE_LEN];
+	char product_name[OPS_NAME_LEN];    /* the product's display name */
 };
 
 /* Moves of pickings. */

@@ -511,5 +511,6 @@ def test_wrong_item_received_is_a_sku_mismatch(shop):
     st = status(d, rid)
     assert [x["type"] for x in st["exceptions"]] == ["sku_mismatch"], st
     assert [x["owner"] for x in st["exceptions"]] == ["warehouse"]
+    assert "RB-MUG" in st["exceptions"][0]["message"], st["exceptions"]   # names the item
     note = ours(emu, rid)[1][0]
     assert note["amount_untaxed"] == 22.5          # the T-shirt only: 25.00 less 10 %
