@@ -328,6 +328,29 @@ unlock:
 	return rc;
 }
 
+enum err_code sq_read_each(struct store *st, const char *sql, sq_bind_fn *bind,
+			   const void *bind_arg, sq_row_fn *row, void *row_arg,
+			   const char *what, struct err *e)
+{
+	sqlite3_stmt *s = NULL;
+	enum err_code rc;
+	int step;
+
+	pthread_mutex_lock(&st->lock);
+	rc = sq_prepare(st, sql, &s, e, what);
+	if (rc != ERR_OK)
+		goto out;
+	bind(s, bind_arg);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		row(s, row_arg);
+	if (step != SQLITE_DONE)
+		rc = sq_fail(st->db, e, what);
+out:
+	sq_finish(st, s);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
 static enum err_code current_version(sqlite3 *db, int *v, struct err *e)
 {
 	sqlite3_stmt *s = NULL;

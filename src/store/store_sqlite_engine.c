@@ -133,38 +133,39 @@ enum err_code sq_job_defer(struct store *st, int64_t job_id, int64_t due_ms,
 			 bind_defer, &a, NULL, "defer job", e);
 }
 
+/* A returns row as store_engine_row, to the caller's callback. */
+struct engine_rows {
+	store_engine_cb *cb;
+	void *arg;
+	int n;
+};
+
+static void engine_row(sqlite3_stmt *s, void *arg)
+{
+	struct engine_rows *er = arg;
+	struct store_engine_row r = { sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
+				      sq_col(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5) };
+
+	er->n++;
+	er->cb(&r, er->arg);
+}
+
+static void bind_id(sqlite3_stmt *s, const void *arg)
+{
+	sqlite3_bind_int64(s, 1, *(const int64_t *)arg);
+}
+
 enum err_code sq_engine_get(struct store *st, int64_t return_id,
 			    store_engine_cb *cb, void *arg, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	struct store_engine_row r;
+	struct engine_rows er = { cb, arg, 0 };
 	enum err_code rc;
-	int step;
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state, engine,"
-			" updated_at_ms FROM returns WHERE id = ?", &s, e, "read return");
-	if (rc != ERR_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, return_id);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(s, 0);
-		r.rebound_return_id = sq_col(s, 1);
-		r.order_ref = sq_col(s, 2);
-		r.state = sq_col(s, 3);
-		r.engine = sq_col(s, 4);
-		r.updated_at_ms = sqlite3_column_int64(s, 5);
-		cb(&r, arg);
-	} else if (step == SQLITE_DONE) {
+	rc = sq_read_each(st, "SELECT id, rebound_return_id, order_ref, state, engine,"
+			  " updated_at_ms FROM returns WHERE id = ?", bind_id, &return_id,
+			  engine_row, &er, "read return", e);
+	if (rc == ERR_OK && er.n == 0)
 		rc = err_set(e, ERR_NOT_FOUND, "no return %lld", (long long)return_id);
-	} else {
-		rc = sq_fail(st->db, e, "read return");
-	}
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
 	return rc;
 }
 
@@ -251,73 +252,58 @@ enum err_code sq_odoo_doc_add(struct store *st, const struct store_odoo_doc *d,
 			 bind_doc, d, NULL, "record Odoo document", e);
 }
 
+struct doc_rows {
+	store_doc_cb *cb;
+	void *arg;
+};
+
+struct audit_rows {
+	store_audit_cb *cb;
+	void *arg;
+};
+
+struct work_rows {
+	store_work_cb *cb;
+	void *arg;
+};
+
+static void doc_row(sqlite3_stmt *s, void *arg)
+{
+	const struct doc_rows *ca = arg;
+	struct store_odoo_doc d = { sqlite3_column_int64(s, 0), sq_col(s, 1),
+				    sqlite3_column_int64(s, 2), sq_col(s, 3), sq_col(s, 4),
+				    sq_col(s, 5), sqlite3_column_int64(s, 6) };
+
+	ca->cb(&d, ca->arg);
+}
+
 enum err_code sq_odoo_docs_list(struct store *st, int64_t return_id,
 				store_doc_cb *cb, void *arg, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	struct store_odoo_doc d;
-	enum err_code rc;
-	int step = SQLITE_DONE;
+	struct doc_rows ca = { cb, arg };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT return_id, kind, odoo_id, name, ref, detail, at_ms"
-			" FROM odoo_documents WHERE ?1 = 0 OR return_id = ?1 ORDER BY id",
-			&s, e, "list Odoo documents");
-	if (rc != ERR_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, return_id);
-	for (;;) {
-		step = sqlite3_step(s);
-		if (step != SQLITE_ROW)
-			break;
-		d.return_id = sqlite3_column_int64(s, 0);
-		d.kind = sq_col(s, 1);
-		d.odoo_id = sqlite3_column_int64(s, 2);
-		d.name = sq_col(s, 3);
-		d.ref = sq_col(s, 4);
-		d.detail = sq_col(s, 5);
-		d.at_ms = sqlite3_column_int64(s, 6);
-		cb(&d, arg);
-	}
-	if (step != SQLITE_DONE)
-		rc = sq_fail(st->db, e, "list Odoo documents");
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_read_each(st, "SELECT return_id, kind, odoo_id, name, ref, detail, at_ms"
+			    " FROM odoo_documents WHERE ?1 = 0 OR return_id = ?1 ORDER BY id",
+			    bind_id, &return_id, doc_row, &ca, "list Odoo documents", e);
+}
+
+static void audit_row(sqlite3_stmt *s, void *arg)
+{
+	const struct audit_rows *ca = arg;
+	struct store_audit_row a = { sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+				     sq_col(s, 2), sq_col(s, 3), sq_col(s, 4) };
+
+	ca->cb(&a, ca->arg);
 }
 
 enum err_code sq_audit_list(struct store *st, int64_t return_id,
 			    store_audit_cb *cb, void *arg, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	struct store_audit_row a;
-	enum err_code rc;
-	int step = SQLITE_DONE;
+	struct audit_rows ca = { cb, arg };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT id, at_ms, actor, action, detail FROM audit"
-			" WHERE return_id = ? ORDER BY id", &s, e, "read audit");
-	if (rc != ERR_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, return_id);
-	for (;;) {
-		step = sqlite3_step(s);
-		if (step != SQLITE_ROW)
-			break;
-		a.id = sqlite3_column_int64(s, 0);
-		a.at_ms = sqlite3_column_int64(s, 1);
-		a.actor = sq_col(s, 2);
-		a.action = sq_col(s, 3);
-		a.detail = sq_col(s, 4);
-		cb(&a, arg);
-	}
-	if (step != SQLITE_DONE)
-		rc = sq_fail(st->db, e, "read audit");
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_read_each(st, "SELECT id, at_ms, actor, action, detail FROM audit"
+			    " WHERE return_id = ? ORDER BY id", bind_id, &return_id,
+			    audit_row, &ca, "read audit", e);
 }
 
 struct milestone_args {
@@ -378,40 +364,45 @@ enum err_code sq_exceptions_resolve(struct store *st, int64_t return_id, const c
 			 bind_resolve, &a, n, "resolve exceptions", e);
 }
 
+struct work_args {
+	const char *owner;
+	bool with_resolved;
+	int limit;
+};
+
+static void bind_work(sqlite3_stmt *s, const void *arg)
+{
+	const struct work_args *a = arg;
+
+	sq_bind_opt(s, 1, a->owner);
+	sqlite3_bind_int(s, 2, a->with_resolved ? 1 : 0);
+	sqlite3_bind_int(s, 3, a->limit);
+}
+
+static void work_row(sqlite3_stmt *s, void *arg)
+{
+	const struct work_rows *ca = arg;
+	struct store_work_item w = {
+		sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
+		sqlite3_column_int(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5),
+		sqlite3_column_int(s, 6) != 0, sq_col(s, 7), sq_col(s, 8), sq_col(s, 9),
+	};
+
+	ca->cb(&w, ca->arg);
+}
+
 enum err_code sq_work_list(struct store *st, const char *owner, bool with_resolved, int limit,
 			   store_work_cb *cb, void *arg, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	enum err_code rc;
-	int step;
+	struct work_args a = { owner, with_resolved, limit };
+	struct work_rows ca = { cb, arg };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT x.id, x.type, x.owner, x.priority, x.message, x.opened_at_ms,"
-			" x.resolved_at_ms IS NOT NULL, r.rebound_return_id, r.order_ref, r.state"
-			" FROM exceptions x LEFT JOIN returns r ON r.id = x.return_id"
-			" WHERE (?1 IS NULL OR x.owner = ?1) AND (?2 OR x.resolved_at_ms IS NULL)"
-			" ORDER BY x.resolved_at_ms IS NOT NULL, x.priority DESC, x.opened_at_ms, x.id"
-			" LIMIT ?3", &s, e, "list exceptions");
-	if (rc != ERR_OK)
-		goto out;
-	sq_bind_opt(s, 1, owner);
-	sqlite3_bind_int(s, 2, with_resolved ? 1 : 0);
-	sqlite3_bind_int(s, 3, limit);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_work_item w = {
-			sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
-			sqlite3_column_int(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5),
-			sqlite3_column_int(s, 6) != 0, sq_col(s, 7), sq_col(s, 8), sq_col(s, 9),
-		};
-
-		cb(&w, arg);
-	}
-	if (step != SQLITE_DONE)
-		rc = sq_fail(st->db, e, "list exceptions");
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_read_each(st, "SELECT x.id, x.type, x.owner, x.priority, x.message, x.opened_at_ms,"
+			    " x.resolved_at_ms IS NOT NULL, r.rebound_return_id, r.order_ref, r.state"
+			    " FROM exceptions x LEFT JOIN returns r ON r.id = x.return_id"
+			    " WHERE (?1 IS NULL OR x.owner = ?1) AND (?2 OR x.resolved_at_ms IS NULL)"
+			    " ORDER BY x.resolved_at_ms IS NOT NULL, x.priority DESC, x.opened_at_ms, x.id"
+			    " LIMIT ?3", bind_work, &a, work_row, &ca, "list exceptions", e);
 }
 
 enum err_code sq_exception_resolve_one(struct store *st, int64_t id, const char *by,
@@ -466,31 +457,18 @@ unlock:
 	return rc;
 }
 
+static void bind_text(sqlite3_stmt *s, const void *arg)
+{
+	sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
+}
+
 enum err_code sq_engine_by_orders(struct store *st, const char *refs_json, store_engine_cb *cb,
 				  void *arg, struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	enum err_code rc;
-	int step;
+	struct engine_rows er = { cb, arg, 0 };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT id, rebound_return_id, order_ref, state, engine, updated_at_ms"
-			" FROM returns WHERE state IN ('MATCHED', 'ON_HOLD')"
-			" AND order_ref IN (SELECT value FROM json_each(?1))", &s, e,
-			"read returns of orders");
-	if (rc != ERR_OK)
-		goto out;
-	sqlite3_bind_text(s, 1, refs_json, -1, SQLITE_TRANSIENT);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct store_engine_row r = { sqlite3_column_int64(s, 0), sq_col(s, 1), sq_col(s, 2),
-					      sq_col(s, 3), sq_col(s, 4), sqlite3_column_int64(s, 5) };
-
-		cb(&r, arg);
-	}
-	if (step != SQLITE_DONE)
-		rc = sq_fail(st->db, e, "read returns of orders");
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_read_each(st, "SELECT id, rebound_return_id, order_ref, state, engine, updated_at_ms"
+			    " FROM returns WHERE state IN ('MATCHED', 'ON_HOLD')"
+			    " AND order_ref IN (SELECT value FROM json_each(?1))", bind_text, refs_json,
+			    engine_row, &er, "read returns of orders", e);
 }

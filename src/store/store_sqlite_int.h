@@ -55,6 +55,13 @@ typedef void sq_bind_fn(sqlite3_stmt *s, const void *arg);
 enum err_code sq_write_one(struct store *st, const char *sql, sq_bind_fn *bind,
 			   const void *arg, int *changes, const char *what,
 			   struct err *e);
+/* The reading twin: prepare sql (cached), bind, call row for every row
+ * (column texts valid during the call only; row must not call the
+ * store), under the handle's lock. */
+typedef void sq_row_fn(sqlite3_stmt *s, void *arg);
+enum err_code sq_read_each(struct store *st, const char *sql, sq_bind_fn *bind,
+			   const void *bind_arg, sq_row_fn *row, void *row_arg,
+			   const char *what, struct err *e);
 
 /* store_sqlite_events.c */
 enum err_code sq_events_add(struct store *st, const struct store_event *evs, size_t n, int64_t *ids, bool *dup, struct err *e);

@@ -163,48 +163,50 @@ unlock:
 	return rc;
 }
 
+struct request_rows {
+	store_request_cb *cb;
+	void *arg;
+};
+
+struct request_filter {
+	int64_t return_id;
+	bool open_only;
+};
+
+static void bind_filter(sqlite3_stmt *s, const void *arg)
+{
+	const struct request_filter *f = arg;
+
+	sqlite3_bind_int64(s, 1, f->return_id);
+	sqlite3_bind_int(s, 2, f->open_only ? 1 : 0);
+}
+
+static void request_row(sqlite3_stmt *s, void *arg)
+{
+	const struct request_rows *rr = arg;
+	struct store_request r = {
+		.id = sqlite3_column_int64(s, 0), .return_id = sqlite3_column_int64(s, 1),
+		.rebound_return_id = sq_col(s, 2), .kind = sq_col(s, 3), .lines = sq_col(s, 4),
+		.actor = sq_col(s, 5), .comment = sq_col(s, 6),
+		.created_ms = sqlite3_column_int64(s, 7), .done_ms = sqlite3_column_int64(s, 8),
+		.result = sq_col(s, 9),
+	};
+
+	rr->cb(&r, rr->arg);
+}
+
 enum err_code sq_requests_list(struct store *st, int64_t return_id,
 			       bool open_only, store_request_cb *cb, void *arg,
 			       struct err *e)
 {
-	sqlite3_stmt *s = NULL;
-	struct store_request r;
-	enum err_code rc;
-	int step = SQLITE_DONE;
+	struct request_filter f = { return_id, open_only };
+	struct request_rows rr = { cb, arg };
 
-	pthread_mutex_lock(&st->lock);
-	rc = sq_prepare(st, "SELECT q.id, q.return_id, r.rebound_return_id, q.kind, q.lines,"
-			" q.actor, q.comment, q.created_ms, coalesce(q.done_ms, 0), q.result"
-			" FROM requests q JOIN returns r ON r.id = q.return_id"
-			" WHERE (?1 = 0 OR q.return_id = ?1) AND (?2 = 0 OR q.done_ms IS NULL)"
-			" ORDER BY q.id", &s, e, "list requests");
-	if (rc != ERR_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, return_id);
-	sqlite3_bind_int(s, 2, open_only ? 1 : 0);
-	for (;;) {
-		step = sqlite3_step(s);
-		if (step != SQLITE_ROW)
-			break;
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(s, 0);
-		r.return_id = sqlite3_column_int64(s, 1);
-		r.rebound_return_id = sq_col(s, 2);
-		r.kind = sq_col(s, 3);
-		r.lines = sq_col(s, 4);
-		r.actor = sq_col(s, 5);
-		r.comment = sq_col(s, 6);
-		r.created_ms = sqlite3_column_int64(s, 7);
-		r.done_ms = sqlite3_column_int64(s, 8);
-		r.result = sq_col(s, 9);
-		cb(&r, arg);
-	}
-	if (step != SQLITE_DONE)
-		rc = sq_fail(st->db, e, "list requests");
-out:
-	sq_finish(st, s);
-	pthread_mutex_unlock(&st->lock);
-	return rc;
+	return sq_read_each(st, "SELECT q.id, q.return_id, r.rebound_return_id, q.kind, q.lines,"
+			    " q.actor, q.comment, q.created_ms, coalesce(q.done_ms, 0), q.result"
+			    " FROM requests q JOIN returns r ON r.id = q.return_id"
+			    " WHERE (?1 = 0 OR q.return_id = ?1) AND (?2 = 0 OR q.done_ms IS NULL)"
+			    " ORDER BY q.id", bind_filter, &f, request_row, &rr, "list requests", e);
 }
 
 static enum err_code close_request(struct store *st, int64_t id,
