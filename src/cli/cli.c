@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rb_version.h"
+#include "store/store.h"
 
 static const struct cli_cmd cmds[] = {
 	{ "serve", cmd_serve, "run the daemon (webhooks, health, background work)",
@@ -205,4 +206,20 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
 	argv += optind;
 	optind = 0;
 	return cmd->fn(&cli, argc, argv);
+}
+
+int cli_open_store(struct cli *cli, const char *config, struct cfg *c, struct store **st)
+{
+	struct err e = ERR_INIT;
+	int rc;
+
+	rc = cli_load_config(cli, config, c);
+	if (rc != CLI_OK)
+		return rc;
+	if (store_open(c, st, &e) != ERR_OK) {
+		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
+		cfg_release(c);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
 }

@@ -58,6 +58,11 @@ int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_exceptions(struct cli *cli, int argc, char **argv);
 int cmd_resolve(struct cli *cli, int argc, char **argv);
+/* Load the config (cli_load_config) and open its store, printing what went
+ * wrong. Returns CLI_OK (release both), CLI_CONFIG or CLI_FAIL (nothing
+ * to release). */
+struct store;
+int cli_open_store(struct cli *cli, const char *config, struct cfg *c, struct store **st);
 /* Who is asking: $SUDO_USER, else $USER, else the login name. */
 void cli_default_actor(char *out, size_t n);
 int cmd_purge(struct cli *cli, int argc, char **argv);

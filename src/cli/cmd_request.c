@@ -303,7 +303,6 @@ static int run_request(struct cli *cli, const char *kind, int argc, char **argv)
 {
 	struct request_opts o;
 	struct store *st = NULL;
-	struct err e = ERR_INIT;
 	struct cfg c;
 	int rc;
 
@@ -311,14 +310,9 @@ static int run_request(struct cli *cli, const char *kind, int argc, char **argv)
 	rc = parse_request_opts(cli, kind, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	rc = cli_load_config(cli, o.config, &c);
+	rc = cli_open_store(cli, o.config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
-	if (store_open(&c, &st, &e) != ERR_OK) {
-		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
-		cfg_release(&c);
-		return CLI_FAIL;
-	}
 	rc = record(cli, kind, argv[optind], &o, st);
 	store_close(st);
 	cfg_release(&c);

@@ -77,23 +77,6 @@ static int parse_opts(struct cli *cli, const char *name, int argc, char **argv,
 	}
 }
 
-static int open_store(struct cli *cli, const char *config, struct cfg *c,
-		      struct store **st)
-{
-	struct err e = ERR_INIT;
-	int rc;
-
-	rc = cli_load_config(cli, config, c);
-	if (rc != CLI_OK)
-		return rc;
-	if (store_open(c, st, &e) != ERR_OK) {
-		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
-		cfg_release(c);
-		return CLI_FAIL;
-	}
-	return CLI_OK;
-}
-
 /* --- events ------------------------------------------------------------- */
 
 struct events_out {
@@ -210,7 +193,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
 		fprintf(cli->err, "%s events: unexpected argument \"%s\"\n", cli->prog, argv[optind]);
 		return CLI_USAGE;
 	}
-	rc = open_store(cli, o.config, &c, &st);
+	rc = cli_open_store(cli, o.config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
 	eo.json = o.json;
@@ -349,7 +332,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	rid = argv[optind];
-	rc = open_store(cli, o.config, &c, &st);
+	rc = cli_open_store(cli, o.config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
 	so.json = o.json;
@@ -406,7 +389,7 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 		fprintf(cli->err, "%s explain: give exactly one RETURN_ID (the Rebound return id)\n", cli->prog);
 		return CLI_USAGE;
 	}
-	rc = open_store(cli, o.config, &c, &st);
+	rc = cli_open_store(cli, o.config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
 	if (store_return_get(st, argv[optind], explain_found, &id, &e) != ERR_OK ||
@@ -437,7 +420,7 @@ int cmd_purge(struct cli *cli, int argc, char **argv)
 		fprintf(cli->err, "%s purge: unexpected argument \"%s\"\n", cli->prog, argv[optind]);
 		return CLI_USAGE;
 	}
-	rc = open_store(cli, o.config, &c, &st);
+	rc = cli_open_store(cli, o.config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
 	days = o.days_set ? o.days : c.store_raw_body_retention_days;

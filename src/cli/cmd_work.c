@@ -114,11 +114,10 @@ int cmd_exceptions(struct cli *cli, int argc, char **argv)
 		fprintf(cli->err, "%s exceptions: unexpected argument \"%s\"\n", cli->prog, argv[optind]);
 		return CLI_USAGE;
 	}
-	rc = cli_load_config(cli, config, &c);
+	rc = cli_open_store(cli, config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
-	if (store_open(&c, &st, &e) != ERR_OK ||
-	    store_work_list(st, owner, all, (int)limit, print_item, &wo, &e) != ERR_OK) {
+	if (store_work_list(st, owner, all, (int)limit, print_item, &wo, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
 		rc = CLI_FAIL;
 	} else if (wo.n == 0 && !wo.json) {
@@ -183,11 +182,10 @@ int cmd_resolve(struct cli *cli, int argc, char **argv)
 	}
 	if (!by[0])
 		cli_default_actor(by, sizeof(by));
-	rc = cli_load_config(cli, config, &c);
+	rc = cli_open_store(cli, config, &c, &st);
 	if (rc != CLI_OK)
 		return rc;
-	if (store_open(&c, &st, &e) != ERR_OK ||
-	    store_exception_resolve_one(st, id, by, comment, &e) != ERR_OK) {
+	if (store_exception_resolve_one(st, id, by, comment, &e) != ERR_OK) {
 		fprintf(cli->err, "%s: %s\n", cli->prog, e.msg);
 		rc = CLI_FAIL;
 	} else {
