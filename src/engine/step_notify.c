@@ -189,20 +189,31 @@ static void html_escape(const char *in, char *out, size_t len)
 /* What the note on the order and the pickings says. */
 static int reinvoice_risk(const struct work *wo, struct step_exc *x);
 
+/* What the return's credit notes total, in minor units. */
+static int64_t credits_total(const struct work *wo)
+{
+	int64_t total = 0;
+	json_t *ce;
+	size_t i;
+
+	json_array_foreach(json_object_get(wo->w, "credits"), i, ce)
+		total += wr_int(ce, "amount_total");
+	return total;
+}
+
 static void note_text(const struct work *wo, const char *status, char *out, size_t len)
 {
 	struct step_exc x;
 	bool ordered = reinvoice_risk(wo, &x);
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
 	char text[1024], amt[32], docs[512] = "";
-	int64_t total = 0;
+	int64_t total = credits_total(wo);
 	json_t *ce;
 	size_t i, o = 0;
 
 	json_array_foreach(json_object_get(wo->w, "credits"), i, ce) {
 		if (!wr_int(ce, "id"))
 			continue;
-		total += wr_int(ce, "amount_total");
 		o += (size_t)snprintf(docs + o, o < sizeof(docs) ? sizeof(docs) - o : 0, "%s%s",
 				      o ? ", " : "", json_string_value(json_object_get(ce, "name")));
 		if (o >= sizeof(docs))
@@ -265,28 +276,23 @@ static int payment_failed(const struct work *wo, struct step_exc *x)
 	return 0;
 }
 
-static enum err_code record_status(struct worker *wk, struct work *wo, const char *status,
-				   struct err *e)
+static enum err_code record_status(struct worker *wk, struct work *wo, struct err *e)
 {
 	int decimals = (int)wr_int(json_object_get(wo->w, "order"), "decimals");
 	struct statuspush_refund r;
 	char amt[32], docs[256] = "";
 	const char *state = NULL;
-	int64_t total = 0;
 	json_t *ce;
 	size_t i;
 
-	json_array_foreach(json_object_get(wo->w, "credits"), i, ce) {
-		total += wr_int(ce, "amount_total");
+	json_array_foreach(json_object_get(wo->w, "credits"), i, ce)
 		if (!docs[0] && json_string_value(json_object_get(ce, "name")))
 			snprintf(docs, sizeof(docs), "%s", json_string_value(json_object_get(ce, "name")));
-	}
 	memset(&r, 0, sizeof(r));
 	r.return_id = wo->rid;
 	r.order_ref = wo->order_ref;
-	r.amount = money_format(total, decimals, amt, sizeof(amt));
+	r.amount = money_format(credits_total(wo), decimals, amt, sizeof(amt));
 	r.credit_note = docs[0] ? docs : NULL;
-	(void)status;
 	return statuspush_record(wk->st, wk->cfg, &r, &state, e);
 }
 
@@ -352,7 +358,7 @@ static void notify_credited(struct worker *wk, struct work **wos, size_t n)
 			continue;
 		json_object_set_new(wo->w, "noted", json_true());
 		json_object_set_new(wo->w, "refund", json_string(status));
-		rc1 = record_status(wk, wo, status, &e1);
+		rc1 = record_status(wk, wo, &e1);
 		if (rc1 == ERR_OK)
 			rc1 = engine_commit(wk, wo, RETFLOW_NOTIFIED, "notified", json_pack(
 				"{s:s,s:b,s:O}", "refund", status, "odoo_notes", rc == ERR_OK,
