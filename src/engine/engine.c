@@ -539,10 +539,29 @@ static void run_steps(struct engine *en, struct worker *wk, struct work *wo, siz
 	free(in);
 }
 
+/* Rebound's cancellations become cancel requests. They arrive as applied
+ * notifications, after which the main loop wakes the engine: look when
+ * woken, and once a poll interval in case a wake was missed — not every
+ * 250 ms, as the scan reads every return not yet closed. Worker 0 only. */
+static void rebound_cancellations(struct worker *wk, bool woken, int64_t now)
+{
+	struct err e = ERR_INIT;
+	int added = 0;
+
+	if (wk->index != 0 || !*wk->cfg->rebound_cancelled_status ||
+	    (!woken && now - wk->cancels_checked_ms < wk->cfg->engine_poll_interval_s * 1000))
+		return;
+	if (store_requests_from_milestone(wk->st, wk->cfg->rebound_cancelled_status, now, &added,
+					  &e) != ERR_OK)
+		log_warn("reading Rebound's cancellations failed (will retry): %s", e.msg);
+	else
+		wk->cancels_checked_ms = now;
+}
+
 /* One round: make sure every working return has a job, claim a batch of
  * due ones, run the steps on them, then finish, defer or retry each job.
  * Returns how many jobs it claimed. */
-static int round_once(struct engine *en, struct worker *wk)
+static int round_once(struct engine *en, struct worker *wk, bool woken)
 {
 	int max = (int)wk->cfg->engine_batch_size;
 	struct store_job *jobs = calloc((size_t)max, sizeof(*jobs));
@@ -554,11 +573,7 @@ static int round_once(struct engine *en, struct worker *wk)
 
 	if (!jobs || !wo)
 		goto out;
-	/* a return Rebound reports cancelled becomes a cancel request */
-	if (wk->index == 0 && *wk->cfg->rebound_cancelled_status &&
-	    store_requests_from_milestone(wk->st, wk->cfg->rebound_cancelled_status, now, &added,
-					  &e) != ERR_OK)
-		log_warn("reading Rebound's cancellations failed (will retry): %s", e.msg);
+	rebound_cancellations(wk, woken, now);
 	if (store_jobs_ensure(wk->st, now, &added, &e) != ERR_OK ||
 	    store_jobs_claim(wk->st, wk->owner, now, wk->cfg->engine_lease_s * 1000,
 			     jobs, max, &n, &e) != ERR_OK) {
@@ -603,11 +618,12 @@ static void *run(void *arg)
 	struct worker *wk = arg;
 	struct engine *en = wk->en;
 	uint64_t seen = 0;
+	bool woken = true;
 	struct timespec until;
 	int n;
 
 	for (;;) {
-		n = round_once(en, wk);
+		n = round_once(en, wk, woken);
 		pthread_mutex_lock(&en->lock);
 		if (!en->stop && en->wake_gen == seen && n < wk->cfg->engine_batch_size) {
 			clock_gettime(CLOCK_REALTIME, &until);
@@ -618,6 +634,7 @@ static void *run(void *arg)
 			}
 			pthread_cond_timedwait(&en->cond, &en->lock, &until);
 		}
+		woken = en->wake_gen != seen;
 		seen = en->wake_gen;
 		if (en->stop) {
 			pthread_mutex_unlock(&en->lock);

@@ -31,6 +31,7 @@ struct worker {
 	 * name, taxes by id, return operation type by delivery type id */
 	json_t *locs, *taxes, *rtypes;
 	int64_t note_subtype;
+	int64_t cancels_checked_ms;    /* Rebound's cancellations last read */
 	int64_t cache_since_ms;
 };
 
